@@ -36,9 +36,7 @@ export type InterfaceSpec = VhostUserInterface | MemifInterface | PciInterface;
 
 /** What the attachment is wired to on the host side. */
 export type ConnectSpec =
-  | { kind: 'bridge'; bridge: string }
-  | { kind: 'xconnect'; peer: string }
-  | { kind: 'none' };
+  { kind: 'bridge'; bridge: string } | { kind: 'xconnect'; peer: string } | { kind: 'none' };
 
 export interface SocketOwnership {
   uid?: number;
