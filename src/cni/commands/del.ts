@@ -1,0 +1,22 @@
+// DEL: undo what ADD made. Succeeds with no netns, no prevResult, no record, and when repeated.
+import { ipamCallOf, type CniCall, type CommandOutput } from '../call.js';
+import { removeDeviceInfo } from '../device-info.js';
+import { execIpam } from '../ipam.js';
+import type { CniRecordMeta } from '../request.js';
+import { readRuntimeConfig } from '../runtime-config.js';
+
+export async function cmdDel(call: CniCall): Promise<CommandOutput> {
+  const { env, netconf, service, log } = call;
+  const key = { containerId: env.containerId, ifname: env.ifname };
+  const removed = await service.detach(key);
+  log.debug({ ...key, found: removed !== undefined }, 'DEL detached');
+
+  // host-local and friends release by container ID + ifname and accept a second release.
+  const ipam = ipamCallOf(call);
+  if (ipam) await execIpam('DEL', ipam);
+
+  const meta = removed?.spec.meta as Partial<CniRecordMeta> | undefined;
+  const deviceInfoFile = meta?.deviceInfoFile ?? readRuntimeConfig(netconf).deviceInfoFile;
+  if (deviceInfoFile !== undefined) await removeDeviceInfo(deviceInfoFile);
+  return undefined;
+}
