@@ -2,7 +2,7 @@
 # Check that a host can run pktbridge's DPDK data path: CPU, hugepages, IOMMU, vfio, NUMA, isolation, versions.
 set -uo pipefail
 
-# shellcheck source=lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
@@ -12,7 +12,7 @@ Usage: host-check.sh [--json]
 Runs every check and prints one line each: ok, warn or fail, what was found, and a hint.
 Exit status: 0 when no check failed (warnings allowed), 1 when one did, 2 bad arguments.
 Environment: SYSFS_ROOT, PROC_ROOT, MOUNTS_FILE (fake trees for tests); PATH decides which
-dpdk-testpmd / pkg-config / ovs-vswitchd are found.
+pkg-config / dpkg-query / ovs-vswitchd are found.
 EOF
 }
 
@@ -79,11 +79,11 @@ check_hugepages() {
   if ((!${#summary[@]})); then
     result hugepages fail "kernel has no hugepage support" "rebuild with CONFIG_HUGETLBFS or run DPDK with --no-huge"
   elif ((!any)); then
-    result hugepages fail "no pages reserved (${summary[*]})" "hugepage-scripts/hugepages.sh reserve 1024"
+    result hugepages fail "no pages reserved ($(join_by ', ' "${summary[@]}"))" "hugepage-scripts/hugepages.sh reserve 1024"
   elif ((!mounted)); then
-    result hugepages fail "${summary[*]}, but no hugetlbfs mounted" "hugepage-scripts/hugepages.sh reserve 1024 (mounts it)"
+    result hugepages fail "$(join_by ', ' "${summary[@]}"), but no hugetlbfs mounted" "hugepage-scripts/hugepages.sh reserve 1024 (mounts it)"
   else
-    result hugepages ok "${summary[*]}, hugetlbfs mounted"
+    result hugepages ok "$(join_by ', ' "${summary[@]}"), hugetlbfs mounted"
   fi
 }
 
@@ -144,11 +144,13 @@ check_dpdk() {
   if command -v pkg-config >/dev/null 2>&1; then
     version="$(pkg-config --modversion libdpdk 2>/dev/null || true)"
   fi
-  if [[ -z "$version" ]] && command -v dpdk-testpmd >/dev/null 2>&1; then
-    version="$(dpdk-testpmd --version 2>/dev/null | sed -n 's/.*DPDK \([0-9][0-9.]*\).*/\1/p' | head -n 1)"
+  # Not dpdk-testpmd --version: that initialises EAL (hugepages, devices) before printing.
+  if [[ -z "$version" ]] && command -v dpkg-query >/dev/null 2>&1; then
+    version="$(dpkg-query -W -f '${Version}' dpdk 2>/dev/null || true)"
+    version="${version#*:}"
   fi
   if [[ -z "$version" ]]; then
-    result dpdk fail "DPDK not found (no libdpdk pkg-config, no dpdk-testpmd)" "apt-get install dpdk dpdk-dev libdpdk-dev pkg-config"
+    result dpdk fail "DPDK not found (no libdpdk in pkg-config, no dpdk package)" "apt-get install dpdk dpdk-dev libdpdk-dev pkg-config"
   elif [[ "$version" == 22.11* ]]; then
     result dpdk ok "DPDK $version"
   else

@@ -2,7 +2,7 @@
 # Reserve, release and report hugepages (2 MB / 1 GB, total or per NUMA node) and their hugetlbfs mounts.
 set -uo pipefail
 
-# shellcheck source=lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {

@@ -2,7 +2,7 @@
 # Bind PCI devices to vfio-pci (driver_override) for DPDK, restore their original drivers, and report.
 set -uo pipefail
 
-# shellcheck source=lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
