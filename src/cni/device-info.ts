@@ -3,12 +3,18 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DeviceInfo } from '../backends/backend.js';
+import { CniCode, CniError } from './errors.js';
 
 export async function writeDeviceInfo(file: string, info: DeviceInfo): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o755 });
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(info)}\n`, { mode: 0o644 });
-  await rename(temp, file);
+  try {
+    await mkdir(dirname(file), { recursive: true, mode: 0o755 });
+    await writeFile(temp, `${JSON.stringify(info)}\n`, { mode: 0o644 });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new CniError(CniCode.IO_FAILURE, `cannot write the device-info file ${file}: ${String(err)}`);
+  }
 }
 
 /** Idempotent: a missing file is fine. */
