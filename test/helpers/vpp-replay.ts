@@ -6,6 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Codec, type MessageValue } from '../../vpp-api/codec.js';
+import { loadDefinitions } from '../../vpp-api/definitions.js';
+import type { MessageTableEntry } from '../../vpp-api/message-table.js';
 
 export interface CaptureFrame {
   seq: number;
@@ -230,4 +233,130 @@ export function toCapturedForm(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCapturedForm(v)]));
   }
   return value;
+}
+
+export interface ScriptedRequest {
+  name: string;
+  fields: MessageValue;
+  payload: Buffer;
+}
+
+/** How a scripted server answers: encode by message name (ids from the captured table) or raw bytes. */
+export interface ScriptedReplies {
+  send(name: string, fields: MessageValue): void;
+  sendRaw(frame: Buffer): void;
+  close(): void;
+}
+
+export type Responder = (request: ScriptedRequest, reply: ScriptedReplies) => void;
+
+/** The captured VPP's codec and message table, for servers that build replies rather than replay them. */
+export function capturedVpp(idShift = 0): { codec: Codec; table: MessageTableEntry[]; ids: Map<string, number>; names: Map<number, string> } {
+  const codec = new Codec(loadDefinitions(path.join(sharedVppDir(), 'api')));
+  const table = codec.message('sockclnt_create_reply').decode(framePayload(loadCapture('connect.json').frames[1]!))
+    .message_table as MessageTableEntry[];
+  const ids = new Map<string, number>();
+  const names = new Map<number, string>();
+  const shifted = table.map(({ index, name }) => ({ index: index === 15 || index === 16 ? index : index + idShift, name }));
+  for (const { index, name } of shifted) {
+    const bare = name.replace(/_[0-9a-f]{8}$/, '');
+    ids.set(bare, index);
+    names.set(index, bare);
+  }
+  return { codec, table: shifted, ids, names };
+}
+
+/**
+ * A VPP stand-in on a unix socket: answers sockclnt_create with the captured message table (so
+ * ids are the real ones) and hands every later request to `respond`. VPP's junk `q` is imitated.
+ */
+export class ScriptedVppServer {
+  private readonly sockets = new Set<net.Socket>();
+  private server: net.Server | undefined;
+  private vpp = capturedVpp();
+  readonly received: ScriptedRequest[] = [];
+
+  private constructor(
+    readonly socketPath: string,
+    private readonly dir: string,
+    private readonly respond: Responder,
+  ) {}
+
+  static async start(respond: Responder): Promise<ScriptedVppServer> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vpp-scripted-'));
+    const scripted = new ScriptedVppServer(path.join(dir, 'api.sock'), dir, respond);
+    await scripted.listen();
+    return scripted;
+  }
+
+  frame(name: string, fields: MessageValue): Buffer {
+    const id = this.vpp.ids.get(name);
+    if (id === undefined) throw new Error(`${name} not in the captured message table`);
+    const payload = this.vpp.codec.message(name).encode({ ...fields, _vl_msg_id: id });
+    const header = Buffer.alloc(16);
+    header.write('c0a4043001000000', 0, 'hex');
+    header.writeUInt32BE(payload.length, 8);
+    return Buffer.concat([header, payload]);
+  }
+
+  private async listen(): Promise<void> {
+    const server = net.createServer((socket) => this.serve(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.socketPath, resolve));
+  }
+
+  private serve(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const replies: ScriptedReplies = {
+      send: (name, fields) => void (socket.writable && socket.write(this.frame(name, fields))),
+      sendRaw: (frame) => void (socket.writable && socket.write(frame)),
+      close: () => socket.destroy(),
+    };
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 16 && buffered.length >= 16 + buffered.readUInt32BE(8)) {
+        const payload = Buffer.from(buffered.subarray(16, 16 + buffered.readUInt32BE(8)));
+        buffered = buffered.subarray(16 + payload.length);
+        const name = this.vpp.names.get(payload.readUInt16BE(0));
+        if (!name) continue; // VPP drops unknown ids silently
+        const fields = this.vpp.codec.message(name).decode(payload);
+        if (name === 'sockclnt_create') {
+          const table = this.vpp.table;
+          replies.send('sockclnt_create_reply', { client_index: 0, context: fields.context, response: 0, index: 0x80000001, message_table: table });
+          continue;
+        }
+        const request = { name, fields, payload };
+        this.received.push(request);
+        if (name === 'sockclnt_delete') {
+          replies.send('sockclnt_delete_reply', { context: fields.context, response: 1 });
+          socket.end();
+          continue;
+        }
+        this.respond(request, replies);
+      }
+    });
+  }
+
+  /** Closes every client connection and stops listening, as a stopped VPP would. */
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+    rmSync(this.socketPath, { force: true });
+  }
+
+  /** Listens again on the same path (a restarted VPP); `idShift` moves every message id, as other plugins would. */
+  async restart(idShift = 0): Promise<void> {
+    if (this.server) await this.stop();
+    this.vpp = capturedVpp(idShift);
+    await this.listen();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
