@@ -7,9 +7,16 @@ import { startProcess, type ManagedProcess } from './process.js';
 
 export type TestpmdPort =
   /** net_virtio_user: connects to a vhost-user socket (or listens on it with `server`). */
-  | { kind: 'virtio-user'; socketPath: string; server?: boolean; queues?: number }
+  | { kind: 'virtio-user'; socketPath: string; server?: boolean; queues?: number; mac?: string }
   /** net_memif: a filesystem socket (socket-abstract=no) unless `abstract`. */
-  | { kind: 'memif'; socketPath: string; role?: 'client' | 'server'; id?: number; abstract?: boolean };
+  | {
+      kind: 'memif';
+      socketPath: string;
+      role?: 'client' | 'server';
+      id?: number;
+      abstract?: boolean;
+      mac?: string;
+    };
 
 export type ForwardMode = 'txonly' | 'rxonly' | 'io' | 'mac';
 
@@ -24,6 +31,8 @@ export interface TestpmdOptions {
   txFirst?: boolean;
   burst?: number;
   txPktLen?: number;
+  /** Destination MAC per port id for txonly/mac modes (testpmd's --eth-peer). */
+  ethPeers?: Record<number, string>;
   /** Runs testpmd inside this named network namespace (`ip netns exec`). */
   netns?: string;
   extraEalArgs?: string[];
@@ -73,12 +82,15 @@ export function uniquePrefix(tag: string): string {
 
 export function portVdevArg(port: TestpmdPort, index: number): string {
   if (port.kind === 'virtio-user') {
-    const extra = `${port.server ? ',server=1' : ''}${port.queues ? `,queues=${port.queues}` : ''}`;
+    const extra =
+      `${port.server ? ',server=1' : ''}${port.queues ? `,queues=${port.queues}` : ''}` +
+      `${port.mac ? `,mac=${port.mac}` : ''}`;
     return `net_virtio_user${index},path=${port.socketPath}${extra}`;
   }
   const role = port.role ?? 'client';
   const abstract = port.abstract ? 'yes' : 'no';
-  return `net_memif${index},role=${role},id=${port.id ?? 0},socket-abstract=${abstract},socket=${port.socketPath}`;
+  const mac = port.mac ? `,mac=${port.mac}` : '';
+  return `net_memif${index},role=${role},id=${port.id ?? 0},socket-abstract=${abstract},socket=${port.socketPath}${mac}`;
 }
 
 export function testpmdArgs(options: TestpmdOptions, filePrefix: string): string[] {
@@ -104,6 +116,7 @@ export function testpmdArgs(options: TestpmdOptions, filePrefix: string): string
   if (options.txFirst) app.push('--tx-first');
   if (options.burst) app.push(`--burst=${options.burst}`);
   if (options.txPktLen) app.push(`--txpkts=${options.txPktLen}`);
+  for (const [port, mac] of Object.entries(options.ethPeers ?? {})) app.push(`--eth-peer=${port},${mac}`);
   app.push(...(options.extraAppArgs ?? []));
   return [...eal, '--', ...app];
 }
