@@ -5,7 +5,13 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { VppConnection } from '../../../vpp-api/connection.js';
 import { loadDefinitions } from '../../../vpp-api/definitions.js';
-import { ScriptedVppServer, sharedVppDir, type Responder, type ScriptedRequest, type ScriptedReplies } from '../../helpers/vpp-replay.js';
+import {
+  ScriptedVppServer,
+  sharedVppDir,
+  type Responder,
+  type ScriptedRequest,
+  type ScriptedReplies,
+} from '../../helpers/vpp-replay.js';
 
 const definitions = loadDefinitions(path.join(sharedVppDir(), 'api'));
 let server: ScriptedVppServer | undefined;
@@ -18,21 +24,45 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(respond: Responder, options: Partial<Parameters<typeof VppConnection.connect>[0]> = {}): Promise<VppConnection> {
+async function setup(
+  respond: Responder,
+  options: Partial<Parameters<typeof VppConnection.connect>[0]> = {},
+): Promise<VppConnection> {
   server = await ScriptedVppServer.start(respond);
-  connection = await VppConnection.connect({ socketPath: server.socketPath, definitions, reconnect: false, requestTimeoutMs: 2000, ...options });
+  connection = await VppConnection.connect({
+    socketPath: server.socketPath,
+    definitions,
+    reconnect: false,
+    requestTimeoutMs: 2000,
+    ...options,
+  });
   return connection;
 }
 
-const details = (context: unknown, swIfIndex: number): Record<string, unknown> => ({ context, sw_if_index: swIfIndex, if_name: `memif0/${swIfIndex}`, ring_size: 1 });
-const pingReply = (context: unknown): Record<string, unknown> => ({ context, retval: 0, client_index: 0x80000001, vpe_pid: 1 });
+const details = (context: unknown, swIfIndex: number): Record<string, unknown> => ({
+  context,
+  sw_if_index: swIfIndex,
+  if_name: `memif0/${swIfIndex}`,
+  ring_size: 1,
+});
+const pingReply = (context: unknown): Record<string, unknown> => ({
+  context,
+  retval: 0,
+  client_index: 0x80000001,
+  vpe_pid: 1,
+});
 
 describe('VppConnection', () => {
   it('matches replies to requests by context when VPP answers out of order', async () => {
     const held: [ScriptedRequest, ScriptedReplies][] = [];
     const conn = await setup((request, reply) => {
       held.push([request, reply]);
-      if (held.length === 2) for (const [r, io] of held.reverse()) io.send('sw_interface_set_flags_reply', { context: r.fields.context, retval: r.fields.sw_if_index === 1 ? 0 : -2 });
+      if (held.length === 2)
+        for (const [r, io] of held.reverse())
+          io.send('sw_interface_set_flags_reply', {
+            context: r.fields.context,
+            retval: r.fields.sw_if_index === 1 ? 0 : -2,
+          });
     });
     const [first, second] = await Promise.allSettled([
       conn.request('sw_interface_set_flags', { sw_if_index: 1, flags: 1 }),
@@ -47,9 +77,21 @@ describe('VppConnection', () => {
     const conn = await setup((request, reply) => {
       if (request.name !== 'control_ping') return;
       const context = request.fields.context;
-      reply.send('sw_interface_event', { client_index: 0x80000001, pid: 1, sw_if_index: 9, flags: 1, deleted: false });
+      reply.send('sw_interface_event', {
+        client_index: 0x80000001,
+        pid: 1,
+        sw_if_index: 9,
+        flags: 1,
+        deleted: false,
+      });
       reply.send('memif_details', details(context, 1));
-      reply.send('sw_interface_event', { client_index: 0x80000001, pid: 1, sw_if_index: 9, flags: 0, deleted: true });
+      reply.send('sw_interface_event', {
+        client_index: 0x80000001,
+        pid: 1,
+        sw_if_index: 9,
+        flags: 0,
+        deleted: true,
+      });
       reply.send('memif_details', details(context, 2));
       reply.send('control_ping_reply', pingReply(context));
     });
@@ -64,7 +106,9 @@ describe('VppConnection', () => {
   it('times out a request VPP never answers, naming it, and ignores the late reply', async () => {
     let late: (() => void) | undefined;
     const conn = await setup((request, reply) => {
-      if (request.name === 'show_version') late = () => reply.send('show_version_reply', { context: request.fields.context, retval: 0, program: 'vpe' });
+      if (request.name === 'show_version')
+        late = () =>
+          reply.send('show_version_reply', { context: request.fields.context, retval: 0, program: 'vpe' });
       else reply.send('control_ping_reply', pingReply(request.fields.context));
     });
     await expect(conn.request('show_version', {}, { timeoutMs: 100 })).rejects.toMatchObject({
@@ -81,17 +125,23 @@ describe('VppConnection', () => {
       reply.send('memif_details', details(request.fields.context, 1));
       setTimeout(() => reply.close(), 20);
     });
-    await expect(conn.dump('memif_dump')).rejects.toMatchObject({ code: 'CLOSED', message: expect.stringMatching(/memif_dump: .* after 1 details/) });
+    await expect(conn.dump('memif_dump')).rejects.toMatchObject({
+      code: 'CLOSED',
+      message: expect.stringMatching(/memif_dump: .* after 1 details/),
+    });
     expect(conn.state).toBe('closed');
   });
 
   it('fails the request whose reply is truncated, naming message and field, and stays usable', async () => {
     const conn = await setup((request, reply) => {
-      const frame = server!.frame(request.name === 'memif_create_v2' ? 'memif_create_v2_reply' : 'control_ping_reply', {
-        context: request.fields.context,
-        retval: 0,
-        sw_if_index: 3,
-      });
+      const frame = server!.frame(
+        request.name === 'memif_create_v2' ? 'memif_create_v2_reply' : 'control_ping_reply',
+        {
+          context: request.fields.context,
+          retval: 0,
+          sw_if_index: 3,
+        },
+      );
       if (request.name !== 'memif_create_v2') return reply.sendRaw(frame);
       const cut = frame.subarray(0, frame.length - 2);
       cut.writeUInt32BE(cut.length - 16, 8);
@@ -110,7 +160,10 @@ describe('VppConnection', () => {
       reply.sendRaw(frame.subarray(0, frame.length - 3));
       setTimeout(() => reply.close(), 20);
     });
-    await expect(conn.request('control_ping')).rejects.toMatchObject({ code: 'CLOSED', message: expect.stringMatching(/middle of a frame/) });
+    await expect(conn.request('control_ping')).rejects.toMatchObject({
+      code: 'CLOSED',
+      message: expect.stringMatching(/middle of a frame/),
+    });
   });
 
   it('rejects unknown messages before sending and drops frames with unknown ids', async () => {
@@ -121,7 +174,10 @@ describe('VppConnection', () => {
       reply.sendRaw(junk);
       reply.send('control_ping_reply', pingReply(request.fields.context));
     });
-    await expect(conn.request('no_such_message')).rejects.toMatchObject({ code: 'UNKNOWN_MESSAGE', message: expect.stringMatching(/no_such_message/) });
+    await expect(conn.request('no_such_message')).rejects.toMatchObject({
+      code: 'UNKNOWN_MESSAGE',
+      message: expect.stringMatching(/no_such_message/),
+    });
     expect((await conn.request('control_ping')).retval).toBe(0);
   });
 
@@ -137,7 +193,7 @@ describe('VppConnection', () => {
     const answered = new Promise<ScriptedRequest>((resolve) => {
       const check = setInterval(() => {
         const keepalive = server!.received.find((r) => r.name === 'memclnt_keepalive_reply');
-        if (keepalive) resolve(keepalive), clearInterval(check);
+        if (keepalive) (resolve(keepalive), clearInterval(check));
       }, 5);
     });
     replyTo!.send('memclnt_keepalive', { client_index: 0x80000001, context: 77 });
@@ -147,7 +203,8 @@ describe('VppConnection', () => {
   it('keeps at most maxOutstanding requests in flight', async () => {
     const held: (() => void)[] = [];
     const conn = await setup(
-      (request, reply) => held.push(() => reply.send('control_ping_reply', pingReply(request.fields.context))),
+      (request, reply) =>
+        held.push(() => reply.send('control_ping_reply', pingReply(request.fields.context))),
       { maxOutstanding: 2 },
     );
     const all = Promise.all(Array.from({ length: 5 }, () => conn.request('control_ping')));
@@ -161,9 +218,12 @@ describe('VppConnection', () => {
   });
 
   it('reconnects after a VPP restart and rebuilds the message table with the new ids', async () => {
-    const conn = await setup((request, reply) => reply.send('control_ping_reply', pingReply(request.fields.context)), {
-      reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
-    });
+    const conn = await setup(
+      (request, reply) => reply.send('control_ping_reply', pingReply(request.fields.context)),
+      {
+        reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+      },
+    );
     const idBefore = conn.messageTable.id('control_ping');
     const reconnected = once(conn, 'reconnected');
     await server!.restart(1000);

@@ -12,19 +12,23 @@ const frame = (payload: Buffer): Buffer => Buffer.concat([frameHeader(payload.le
 describe('FrameReassembler', () => {
   it('yields the same payloads however the byte stream is cut', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }), (payloads, cuts) => {
-        const stream = Buffer.concat(payloads.map((p) => frame(Buffer.from(p))));
-        const out: string[] = [];
-        const reassembler = new FrameReassembler((payload) => out.push(payload.toString('hex')));
-        let off = 0;
-        for (let i = 0; off < stream.length; i++) {
-          const size = cuts[i % cuts.length]!;
-          reassembler.push(stream.subarray(off, off + size));
-          off += size;
-        }
-        expect(out).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
-        expect(reassembler.buffered).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }),
+        (payloads, cuts) => {
+          const stream = Buffer.concat(payloads.map((p) => frame(Buffer.from(p))));
+          const out: string[] = [];
+          const reassembler = new FrameReassembler((payload) => out.push(payload.toString('hex')));
+          let off = 0;
+          for (let i = 0; off < stream.length; i++) {
+            const size = cuts[i % cuts.length]!;
+            reassembler.push(stream.subarray(off, off + size));
+            off += size;
+          }
+          expect(out).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
+          expect(reassembler.buffered).toBe(0);
+        },
+      ),
     );
   });
 
@@ -39,7 +43,9 @@ describe('FrameReassembler', () => {
 
   it('refuses a length field beyond the frame-size limit', () => {
     const reassembler = new FrameReassembler(() => undefined, 1024);
-    expect(() => reassembler.push(frameHeader(4096))).toThrow(/frame length 4096 exceeds the limit of 1024 bytes/);
+    expect(() => reassembler.push(frameHeader(4096))).toThrow(
+      /frame length 4096 exceeds the limit of 1024 bytes/,
+    );
   });
 });
 
@@ -62,7 +68,10 @@ describe('SocketTransport', () => {
       socket.pause();
     });
     await new Promise<void>((resolve) => server!.listen(socketPath, resolve));
-    const transport = await SocketTransport.connect(socketPath, { onFrame: () => undefined, onClose: () => undefined });
+    const transport = await SocketTransport.connect(socketPath, {
+      onFrame: () => undefined,
+      onClose: () => undefined,
+    });
     const big = Buffer.alloc(256 * 1024);
     let sent = 0;
     let blocked = false;
@@ -84,7 +93,12 @@ describe('SocketTransport', () => {
   });
 
   it('rejects connecting to a socket nobody listens on with CLOSED', async () => {
-    await expect(SocketTransport.connect('/nonexistent/vpp/api.sock', { onFrame: () => undefined, onClose: () => undefined })).rejects.toMatchObject({
+    await expect(
+      SocketTransport.connect('/nonexistent/vpp/api.sock', {
+        onFrame: () => undefined,
+        onClose: () => undefined,
+      }),
+    ).rejects.toMatchObject({
       code: 'CLOSED',
     });
   });
