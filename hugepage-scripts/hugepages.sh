@@ -8,14 +8,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 usage() {
   cat <<'EOF'
 Usage:
-  hugepages.sh reserve [--size 2M|1G] [--node N] [--exact] [--mountpoint DIR | --no-mount] [--state-dir DIR] COUNT
+  hugepages.sh reserve --pages COUNT [--size 2M|1G] [--node N] [--exact] [--mount DIR | --no-mount] [--state-dir DIR]
   hugepages.sh release [--size 2M|1G] [--node N] [--state-dir DIR]
   hugepages.sh status  [--json] [--state-dir DIR]
 
-reserve   Make sure at least COUNT pages of SIZE exist (in total, or on NUMA node N), verify the kernel
-          granted them, and mount hugetlbfs for SIZE. --exact sets the pool to exactly COUNT (may lower it).
-          The value found before the first change is recorded so that release restores it.
-          If the kernel grants fewer pages, the previous value is restored and the exit status is 1.
+reserve   Make sure at least COUNT pages of SIZE exist (in total, or on NUMA node N), verify the
+          kernel granted them, and mount hugetlbfs for SIZE at DIR. COUNT may also be given alone as
+          the last argument. --exact sets the pool to exactly COUNT (may lower it). The value found
+          before the first change is recorded so that release restores it. If the kernel grants fewer
+          pages, the previous value is restored and the exit status is 1.
 release   Restore the value recorded by reserve (and unmount hugetlbfs if reserve mounted it).
 status    Pools per size and node, hugetlbfs mounts, and recorded reservations; --json for scripts.
 
@@ -145,7 +146,8 @@ cmd_reserve() {
       --size) (($# >= 2)) || usage_error "--size needs a value"; size="$2"; shift 2 ;;
       --node) (($# >= 2)) || usage_error "--node needs a value"; node="$2"; shift 2 ;;
       --exact) exact=1; shift ;;
-      --mountpoint) (($# >= 2)) || usage_error "--mountpoint needs a value"; mountpoint="$2"; shift 2 ;;
+      --pages) (($# >= 2)) || usage_error "--pages needs a value"; [[ -z "$count" ]] || usage_error "COUNT given twice"; count="$2"; shift 2 ;;
+      --mount | --mountpoint) (($# >= 2)) || usage_error "$1 needs a value"; mountpoint="$2"; shift 2 ;;
       --no-mount) mount=0; shift ;;
       --state-dir) (($# >= 2)) || usage_error "--state-dir needs a value"; HOSTPREP_STATE_DIR="$2"; shift 2 ;;
       -h | --help) usage; exit 0 ;;
@@ -162,7 +164,7 @@ cmd_reserve() {
     kb="$(default_size_kb)"
   fi
   [[ -n "$mountpoint" ]] || mountpoint="$(default_mountpoint "$kb")"
-  [[ "$mountpoint" == /* ]] || usage_error "--mountpoint must be an absolute path, got '$mountpoint'"
+  [[ "$mountpoint" == /* ]] || usage_error "--mount must be an absolute path, got '$mountpoint'"
 
   knob="$(pool_knob "$kb" "$node")" || exit "$EXIT_FAILED"
   with_state_lock

@@ -30,6 +30,21 @@ describe('hugepages.sh reserve and release', () => {
     expect(host.read(TOTAL_2M).trim()).toBe('64');
   });
 
+  it('accepts the form scripts/setup.sh uses: --pages N --size 2M --mount DIR', () => {
+    const reserve = host.run('hugepages.sh', [
+      'reserve',
+      '--pages',
+      '96',
+      '--size',
+      '2M',
+      '--mount',
+      '/dev/hugepages',
+    ]);
+    expect(reserve.status, reserve.stderr).toBe(0);
+    expect(host.read(TOTAL_2M).trim()).toBe('96');
+    expect(reserve.stdout).toMatch(/already mounted at \/dev\/hugepages/);
+  });
+
   it('writes the per-node knob when --node is given and leaves the total knob alone', () => {
     const reserve = host.run('hugepages.sh', ['reserve', '--node', '1', '100']);
     expect(reserve.status, reserve.stderr).toBe(0);
@@ -176,6 +191,10 @@ describe('hugepages.sh bad arguments print usage and exit 2', () => {
     ['reserve', '-5'],
     ['reserve', '1.5'],
     ['reserve', '10', '20'],
+    ['reserve', '--pages'],
+    ['reserve', '--pages', 'x'],
+    ['reserve', '--pages', '5', '6'],
+    ['reserve', '--mount'],
     ['reserve', '--size', 'huge', '10'],
     ['reserve', '--size'],
     ['reserve', '--node', 'x', '10'],
