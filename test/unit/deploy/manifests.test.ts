@@ -1,6 +1,6 @@
 // deploy/ manifests: parsed, valid for their Kubernetes kinds, NAD configs valid for the daemon's netconf
 // schema, and the DaemonSet, RBAC, config and example pods wired to each other as the docs say.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ const NETWORKS = 'k8s.v1.cni.cncf.io/networks';
 // Minimal shapes of the objects the wiring checks read (the schemas above already validated them).
 interface Container {
   name: string;
+  image?: string;
   command?: string[];
   args?: string[];
   env?: { name: string; value?: string }[];
@@ -321,5 +322,29 @@ describe('example VNF pods', () => {
     const script = ((pod.object.spec as PodSpec).containers[0] as Container).args?.join('\n') ?? '';
     expect(script).toContain(`vf="\${${variable}:?`);
     expect(script).toMatch(/dpdk-testpmd [^\n]*-a "\$\{vf%%,\*\}"/);
+  });
+});
+
+describe('the image (deploy/Dockerfile) the manifests run', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'deploy/Dockerfile'), 'utf8');
+
+  it('contains the vhost-cni binary at the path the init container copies from', () => {
+    const init = daemonPod.initContainers?.[0] as Container;
+    const source = /cp (\S+) /.exec([...(init.command ?? [])].join(' '))?.[1];
+    expect(source).toBe('/opt/pktbridge/vhost-cni/build/vhost-cni');
+    expect(dockerfile).toMatch(new RegExp(`^COPY --from=build ${source} `, 'm'));
+  });
+
+  it('puts the pktbridge command the probes and pods run on PATH', () => {
+    expect(dockerfile).toMatch(
+      /^RUN ln -s \/opt\/pktbridge\/bin\/pktbridge\.js \/usr\/local\/bin\/pktbridge$/m,
+    );
+    const images = [daemonSet, ...ofKind('v1/Pod')].map(
+      (m) =>
+        ((m.object.spec as { template?: { spec: PodSpec } }).template?.spec ?? (m.object.spec as PodSpec))
+          .containers[0]?.image,
+    );
+    expect(new Set(images)).toEqual(new Set(['pktbridge/pktbridge:0.1.0']));
+    expect(dockerfile).toContain('-t pktbridge/pktbridge:0.1.0');
   });
 });
