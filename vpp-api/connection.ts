@@ -11,6 +11,7 @@ import {
   type CompatibilityReport,
   type MessageTableEntry,
 } from './message-table.js';
+import { describeRetval } from './retval.js';
 import { SocketTransport } from './transport.js';
 import { RequestSlots, PendingRequests } from './pending.js';
 

@@ -127,7 +127,8 @@ export interface SwInterfaceDetails {
 
 /** sw_interface_dump (crc 0xaa610c27) */
 export interface SwInterfaceDump {
-  sw_if_index?: T.InterfaceIndex; /** default 4294967295 */
+  /** default 4294967295 */
+  sw_if_index?: T.InterfaceIndex;
   name_filter_valid?: boolean;
   name_filter?: string;
 }
@@ -502,8 +503,10 @@ export interface PcapTraceOn {
   filter?: boolean;
   preallocate_data?: boolean;
   free_data?: boolean;
-  max_packets?: number; /** default 1000 */
-  max_bytes_per_packet?: number; /** default 512 */
+  /** default 1000 */
+  max_packets?: number;
+  /** default 512 */
+  max_bytes_per_packet?: number;
   sw_if_index?: T.InterfaceIndex;
   error?: string;
   filename?: string;

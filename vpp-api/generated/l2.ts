@@ -88,7 +88,8 @@ export interface L2fibAddDel {
   mac?: T.MacAddress;
   bd_id?: number;
   sw_if_index?: T.InterfaceIndex;
-  is_add?: boolean; /** default "true" */
+  /** default "true" */
+  is_add?: boolean;
   static_mac?: boolean;
   filter_mac?: boolean;
   bvi_mac?: boolean;
@@ -103,10 +104,14 @@ export interface L2fibAddDelReply {
 
 /** want_l2_macs_events (crc 0x9aabdfde) */
 export interface WantL2MacsEvents {
-  learn_limit?: number; /** default 1000 */
-  scan_delay?: number; /** default 10 */
-  max_macs_in_event?: number; /** default 10 */
-  enable_disable?: boolean; /** default "true" */
+  /** default 1000 */
+  learn_limit?: number;
+  /** default 10 */
+  scan_delay?: number;
+  /** default 10 */
+  max_macs_in_event?: number;
+  /** default "true" */
+  enable_disable?: boolean;
   pid?: number;
 }
 
@@ -119,8 +124,10 @@ export interface WantL2MacsEventsReply {
 
 /** want_l2_macs_events2 (crc 0xcc1377b0) */
 export interface WantL2MacsEvents2 {
-  max_macs_in_event?: number; /** default 10 */
-  enable_disable?: boolean; /** default "true" */
+  /** default 10 */
+  max_macs_in_event?: number;
+  /** default "true" */
+  enable_disable?: boolean;
   pid?: number;
 }
 
@@ -133,7 +140,8 @@ export interface WantL2MacsEvents2Reply {
 
 /** l2fib_set_scan_delay (crc 0xa3b968a4) */
 export interface L2fibSetScanDelay {
-  scan_delay?: number; /** default 10 */
+  /** default 10 */
+  scan_delay?: number;
 }
 
 /** l2fib_set_scan_delay_reply (crc 0xe8d4e804) */
@@ -272,7 +280,8 @@ export interface BridgeDomainAddDel {
   arp_ufwd?: boolean;
   mac_age?: number;
   bd_tag?: string;
-  is_add?: boolean; /** default "true" */
+  /** default "true" */
+  is_add?: boolean;
 }
 
 /** bridge_domain_add_del_reply (crc 0xe8d4e804) */
@@ -293,7 +302,8 @@ export interface BridgeDomainAddDelV2 {
   arp_ufwd?: boolean;
   mac_age?: number;
   bd_tag?: string;
-  is_add?: boolean; /** default "true" */
+  /** default "true" */
+  is_add?: boolean;
 }
 
 /** bridge_domain_add_del_v2_reply (crc 0xfcb1e980) */
@@ -306,8 +316,10 @@ export interface BridgeDomainAddDelV2Reply {
 
 /** bridge_domain_dump (crc 0x74396a43) */
 export interface BridgeDomainDump {
-  bd_id?: number; /** default 4294967295 */
-  sw_if_index?: T.InterfaceIndex; /** default 4294967295 */
+  /** default 4294967295 */
+  bd_id?: number;
+  /** default 4294967295 */
+  sw_if_index?: T.InterfaceIndex;
 }
 
 /** bridge_domain_details (crc 0x0fa506fd) */
@@ -382,7 +394,8 @@ export interface L2InterfacePbbTagRewriteReply {
 export interface L2PatchAddDel {
   rx_sw_if_index?: T.InterfaceIndex;
   tx_sw_if_index?: T.InterfaceIndex;
-  is_add?: boolean; /** default "true" */
+  /** default "true" */
+  is_add?: boolean;
 }
 
 /** l2_patch_add_del_reply (crc 0xe8d4e804) */
@@ -396,7 +409,8 @@ export interface L2PatchAddDelReply {
 export interface SwInterfaceSetL2Xconnect {
   rx_sw_if_index?: T.InterfaceIndex;
   tx_sw_if_index?: T.InterfaceIndex;
-  enable?: boolean; /** default "true" */
+  /** default "true" */
+  enable?: boolean;
 }
 
 /** sw_interface_set_l2_xconnect_reply (crc 0xe8d4e804) */
@@ -412,7 +426,8 @@ export interface SwInterfaceSetL2Bridge {
   bd_id?: number;
   port_type?: T.L2PortType;
   shg?: number;
-  enable?: boolean; /** default "true" */
+  /** default "true" */
+  enable?: boolean;
 }
 
 /** sw_interface_set_l2_bridge_reply (crc 0xe8d4e804) */
@@ -424,7 +439,8 @@ export interface SwInterfaceSetL2BridgeReply {
 
 /** bd_ip_mac_add_del (crc 0x0257c869) */
 export interface BdIpMacAddDel {
-  is_add?: boolean; /** default "true" */
+  /** default "true" */
+  is_add?: boolean;
   entry?: T.BdIpMac;
 }
 
@@ -462,7 +478,8 @@ export interface BdIpMacDump {
 /** l2_interface_efp_filter (crc 0x5501adee) */
 export interface L2InterfaceEfpFilter {
   sw_if_index?: T.InterfaceIndex;
-  enable_disable?: boolean; /** default "true" */
+  /** default "true" */
+  enable_disable?: boolean;
 }
 
 /** l2_interface_efp_filter_reply (crc 0xe8d4e804) */
@@ -475,7 +492,8 @@ export interface L2InterfaceEfpFilterReply {
 /** sw_interface_set_vpath (crc 0xae6cfcfb) */
 export interface SwInterfaceSetVpath {
   sw_if_index?: T.InterfaceIndex;
-  enable?: boolean; /** default 4294967295 */
+  /** default 4294967295 */
+  enable?: boolean;
 }
 
 /** sw_interface_set_vpath_reply (crc 0xe8d4e804) */
@@ -488,7 +506,8 @@ export interface SwInterfaceSetVpathReply {
 /** bvi_create (crc 0xf5398559) */
 export interface BviCreate {
   mac?: T.MacAddress;
-  user_instance?: number; /** default 4294967295 */
+  /** default 4294967295 */
+  user_instance?: number;
 }
 
 /** bvi_create_reply (crc 0x5383d31f) */

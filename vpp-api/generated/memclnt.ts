@@ -177,7 +177,8 @@ export interface MemclntCreateV2 {
   input_queue?: bigint;
   name?: string;
   api_versions?: number[];
-  keepalive?: boolean; /** default "true" */
+  /** default "true" */
+  keepalive?: boolean;
 }
 
 /** memclnt_create_v2_reply (crc 0x42ec4560) */

@@ -22,7 +22,8 @@ export interface MemifSocketFilenameAddDelReply {
 /** memif_socket_filename_add_del_v2 (crc 0x34223bdf) */
 export interface MemifSocketFilenameAddDelV2 {
   is_add?: boolean;
-  socket_id?: number; /** default 4294967295 */
+  /** default 4294967295 */
+  socket_id?: number;
   socket_filename?: string;
 }
 

@@ -118,7 +118,8 @@ export interface SwInterfaceVhostUserDetails {
 
 /** sw_interface_vhost_user_dump (crc 0xf9e6675e) */
 export interface SwInterfaceVhostUserDump {
-  sw_if_index?: T.InterfaceIndex; /** default 4294967295 */
+  /** default 4294967295 */
+  sw_if_index?: T.InterfaceIndex;
 }
 
 /** The CRC of every vhost_user message, as checked against VPP's message table. */

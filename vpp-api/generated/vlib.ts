@@ -101,7 +101,8 @@ export interface GetNextIndexReply {
 
 /** get_f64_endian_value (crc 0x809fcd44) */
 export interface GetF64EndianValue {
-  f64_one?: number; /** default 1 */
+  /** default 1 */
+  f64_one?: number;
 }
 
 /** get_f64_endian_value_reply (crc 0x7e02e404) */
@@ -114,7 +115,8 @@ export interface GetF64EndianValueReply {
 
 /** get_f64_increment_by_one (crc 0xb64f027e) */
 export interface GetF64IncrementByOne {
-  f64_value?: number; /** default 1 */
+  /** default 1 */
+  f64_value?: number;
 }
 
 /** get_f64_increment_by_one_reply (crc 0xd25dbaa3) */

@@ -44,8 +44,8 @@ function fieldLines(fields: FieldDef[], prefix: string, optional: boolean, skip:
     .map((f) => {
       // A count field is filled in by the codec from its array, so callers never need to set it.
       const opt = optional || counts.has(f.name) ? '?' : '';
-      const note = f.default !== undefined ? ` /** default ${JSON.stringify(f.default)} */` : '';
-      return `  ${property(f.name)}${opt}: ${fieldType(f, prefix)};${note}`;
+      const note = f.default !== undefined ? `  /** default ${JSON.stringify(f.default)} */\n` : '';
+      return `${note}  ${property(f.name)}${opt}: ${fieldType(f, prefix)};`;
     });
 }
 
