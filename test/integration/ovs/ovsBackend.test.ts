@@ -167,6 +167,24 @@ describe.skipIf(missing !== undefined)('OVS-DPDK backend with real ovs-vswitchd'
     await expect(backend.check(recordA)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 120_000);
 
+  it('re-creates a port lost from OVS on restore, and removes an orphan on GC', async () => {
+    const spec = specFor('restore', socketRoot, { bridge: BRIDGE });
+    const record = recordOf(spec, await backend.attach(spec));
+    const portName = portNameFor(spec.id);
+    await ovs.vsctl('del-port', BRIDGE, portName);
+    await expect(backend.check(record)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await backend.restore(record);
+    await backend.check(record);
+    expect(await ovs.vsctl('get', 'Port', portName, 'external_ids:pktbridge-attachment-id')).toBe(
+      `"${spec.id}"`,
+    );
+
+    const orphan = (await backend.list()).find((o) => o.attachmentId === spec.id);
+    expect(orphan).toMatchObject({ kind: 'ovs-port', ref: portName });
+    await backend.removeOrphan(orphan!);
+    expect(await ovs.vsctl('--columns=name', 'find', 'Interface', `name=${portName}`)).toBe('');
+  });
+
   it('times out and removes the port when ovs-vswitchd is down', async () => {
     await ovs.stopVswitchd();
     try {
@@ -189,5 +207,30 @@ describe.skipIf(missing !== undefined)('OVS-DPDK backend with real ovs-vswitchd'
       message: expect.stringContaining('no-such-db.sock'),
     });
     expect(existsSync(spec.socketDir as string)).toBe(false);
+  });
+});
+
+describe.skipIf(missing !== undefined)('OVS-DPDK backend status without DPDK', () => {
+  it('is not ready when ovs-vswitchd has not initialised DPDK', async () => {
+    const ovs = await startPrivateOvs();
+    const backend = createOvsBackend({ db: ovs.db, log });
+    try {
+      expect(await backend.status()).toMatchObject({
+        ready: false,
+        message: expect.stringContaining('dpdk-init'),
+      });
+    } finally {
+      await backend.close();
+      await ovs.stop();
+    }
+  });
+
+  it('is not ready, with the reason, when ovsdb-server is down', async () => {
+    const backend = createOvsBackend({ db: 'unix:/nonexistent/db.sock', log });
+    expect(await backend.status()).toMatchObject({
+      ready: false,
+      message: expect.stringContaining('/nonexistent/db.sock'),
+    });
+    await backend.close();
   });
 });
