@@ -8,7 +8,11 @@ const MAGIC = Buffer.from('PBC1');
 const MAX_STDIN = 4 << 20;
 const MAX_REPLY = 4 << 20;
 const CONNECT_TIMEOUT_MS = 3_000;
-const CALL_TIMEOUT_MS = 90_000;
+/** An ADD delegates to IPAM and creates ports: generous, but bounded (VHOST_CNI_TIMEOUT_MS overrides). */
+function callTimeoutMs(): number {
+  const override = Number(process.env.VHOST_CNI_TIMEOUT_MS);
+  return override >= 100 && override <= 600_000 ? override : 90_000;
+}
 const STDIN_TIMEOUT_MS = 10_000;
 
 interface Reply {
@@ -92,14 +96,17 @@ function call(socketPath: string, request: Buffer): Promise<Reply> {
     let connected = false;
     const unreachable = (what: string) => (err?: Error) =>
       reject(new ShimFailure(-1, what, `${what} ${socketPath}${err ? `: ${err.message}` : ''}`));
-    const connectTimer = setTimeout(() => {
-      socket.destroy();
-      unreachable('cannot connect to')(new Error('timed out'));
-    }, CONNECT_TIMEOUT_MS);
+    const connectTimer = setTimeout(
+      () => {
+        socket.destroy();
+        unreachable('cannot connect to')(new Error('timed out'));
+      },
+      Math.min(CONNECT_TIMEOUT_MS, callTimeoutMs()),
+    );
     const callTimer = setTimeout(() => {
       socket.destroy();
       unreachable('no reply from')(new Error('timed out'));
-    }, CALL_TIMEOUT_MS);
+    }, callTimeoutMs());
     const done = (): void => {
       clearTimeout(connectTimer);
       clearTimeout(callTimer);

@@ -26,7 +26,7 @@ extern char **environ;
 #define MAX_STDIN (4u << 20)
 #define MAX_REPLY (4u << 20)
 #define CONNECT_TIMEOUT_MS 3000
-/* An ADD delegates to IPAM and creates ports: generous, but bounded. */
+/* An ADD delegates to IPAM and creates ports: generous, but bounded (VHOST_CNI_TIMEOUT_MS overrides). */
 #define CALL_TIMEOUT_MS 90000
 #define STDIN_TIMEOUT_MS 10000
 
@@ -265,10 +265,13 @@ int main(void) {
   if (buf_put_u32(&req, (uint32_t)in.len) || buf_put(&req, in.data, in.len))
     fail(5, "I/O failure", "out of memory");
 
+  long long call_timeout = CALL_TIMEOUT_MS;
+  const char *override = getenv("VHOST_CNI_TIMEOUT_MS");
+  if (override && atoll(override) >= 100 && atoll(override) <= 600000) call_timeout = atoll(override);
   long long start = now_ms();
-  int fd = connect_daemon(socket_path, start + CONNECT_TIMEOUT_MS);
+  int fd = connect_daemon(socket_path, start + (call_timeout < CONNECT_TIMEOUT_MS ? call_timeout : CONNECT_TIMEOUT_MS));
   if (fd < 0) unreachable(command, "cannot connect to %s", socket_path, errno);
-  long long deadline = start + CALL_TIMEOUT_MS;
+  long long deadline = start + call_timeout;
   if (write_all(fd, req.data, req.len, deadline)) unreachable(command, "cannot send to %s", socket_path, errno);
   shutdown(fd, SHUT_WR);
 
