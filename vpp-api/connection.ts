@@ -114,7 +114,7 @@ export class VppConnection extends EventEmitter {
     const replies = await this.exchange(name, args, false, options);
     const reply = replies[0]!;
     if ((options.checkRetval ?? true) && typeof reply.retval === 'number' && reply.retval < 0) {
-      throw new VppApiError('RETVAL', `${name}: VPP returned retval ${reply.retval}`, {
+      throw new VppApiError('RETVAL', `${name}: VPP returned ${describeRetval(reply.retval)}`, {
         message: name,
         retval: reply.retval,
         reply,

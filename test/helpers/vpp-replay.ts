@@ -124,9 +124,8 @@ export class ReplayServer {
   static async start(capture: Capture, options: ReplayOptions = {}): Promise<ReplayServer> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vpp-replay-'));
     const socketPath = path.join(dir, 'api.sock');
-    let replay: ReplayServer | undefined;
-    const server = net.createServer((socket) => replay!.serve(socket, capture, options));
-    replay = new ReplayServer(socketPath, dir, server);
+    const server = net.createServer((socket) => replay.serve(socket, capture, options));
+    const replay: ReplayServer = new ReplayServer(socketPath, dir, server);
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
     return replay;
   }
@@ -251,13 +250,22 @@ export interface ScriptedReplies {
 export type Responder = (request: ScriptedRequest, reply: ScriptedReplies) => void;
 
 /** The captured VPP's codec and message table, for servers that build replies rather than replay them. */
-export function capturedVpp(idShift = 0): { codec: Codec; table: MessageTableEntry[]; ids: Map<string, number>; names: Map<number, string> } {
+export function capturedVpp(idShift = 0): {
+  codec: Codec;
+  table: MessageTableEntry[];
+  ids: Map<string, number>;
+  names: Map<number, string>;
+} {
   const codec = new Codec(loadDefinitions(path.join(sharedVppDir(), 'api')));
-  const table = codec.message('sockclnt_create_reply').decode(framePayload(loadCapture('connect.json').frames[1]!))
-    .message_table as MessageTableEntry[];
+  const table = codec
+    .message('sockclnt_create_reply')
+    .decode(framePayload(loadCapture('connect.json').frames[1]!)).message_table as MessageTableEntry[];
   const ids = new Map<string, number>();
   const names = new Map<number, string>();
-  const shifted = table.map(({ index, name }) => ({ index: index === 15 || index === 16 ? index : index + idShift, name }));
+  const shifted = table.map(({ index, name }) => ({
+    index: index === 15 || index === 16 ? index : index + idShift,
+    name,
+  }));
   for (const { index, name } of shifted) {
     const bare = name.replace(/_[0-9a-f]{8}$/, '');
     ids.set(bare, index);
@@ -302,7 +310,9 @@ export class ScriptedVppServer {
   private async listen(): Promise<void> {
     const server = net.createServer((socket) => this.serve(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.socketPath, resolve));
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen(this.socketPath, resolve),
+    );
   }
 
   private serve(socket: net.Socket): void {
@@ -325,7 +335,13 @@ export class ScriptedVppServer {
         const fields = this.vpp.codec.message(name).decode(payload);
         if (name === 'sockclnt_create') {
           const table = this.vpp.table;
-          replies.send('sockclnt_create_reply', { client_index: 0, context: fields.context, response: 0, index: 0x80000001, message_table: table });
+          replies.send('sockclnt_create_reply', {
+            client_index: 0,
+            context: fields.context,
+            response: 0,
+            index: 0x80000001,
+            message_table: table,
+          });
           continue;
         }
         const request = { name, fields, payload };

@@ -193,7 +193,9 @@ describe('VppConnection', () => {
     const answered = new Promise<ScriptedRequest>((resolve) => {
       const check = setInterval(() => {
         const keepalive = server!.received.find((r) => r.name === 'memclnt_keepalive_reply');
-        if (keepalive) (resolve(keepalive), clearInterval(check));
+        if (!keepalive) return;
+        clearInterval(check);
+        resolve(keepalive);
       }, 5);
     });
     replyTo!.send('memclnt_keepalive', { client_index: 0x80000001, context: 77 });
