@@ -121,9 +121,13 @@ ensure_vfio_pci() {
   [[ -e "$param" ]] || die "this kernel's vfio has no enable_unsafe_noiommu_mode ($param missing)"
   if [[ "$(read_value "$param")" != Y ]]; then
     write_value "$param" Y || die "could not enable $param"
+    NOIOMMU_PARAM_SET="$param"
     warn "enabled vfio no-IOMMU mode: devices bound now have no DMA isolation"
   fi
 }
+
+# Set by ensure_vfio_pci when this run turned no-IOMMU mode on, so a failed bind can turn it off again.
+NOIOMMU_PARAM_SET=""
 
 # bind_one ADDR ORIGINAL — on failure the device is back on ORIGINAL and the reason is on stderr.
 bind_one() {
@@ -206,6 +210,9 @@ cmd_bind() {
       for ((i = ${#done_addrs[@]} - 1; i >= 0; i--)); do
         unbind_one "${done_addrs[i]}" "${done_drivers[i]}" && rm -f "$(record_file "${done_addrs[i]}")"
       done
+      if [[ -n "$NOIOMMU_PARAM_SET" ]]; then
+        write_value "$NOIOMMU_PARAM_SET" N || warn "could not turn vfio no-IOMMU mode off again"
+      fi
       die "binding $addr failed; every device of this call is back on its previous driver"
     fi
     done_addrs+=("$addr")

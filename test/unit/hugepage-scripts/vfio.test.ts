@@ -180,6 +180,25 @@ describe('vfio.sh refuses unsafe binds and changes nothing', () => {
     }
   });
 
+  it('turns no-IOMMU mode off again when the bind it was turned on for fails', () => {
+    addPciDevice(host, { address: '0000:05:00.0', driver: 'e1000e' });
+    host.write('sys/module/vfio/parameters/enable_unsafe_noiommu_mode', 'N\n');
+    const vfioBind = join(host.root, driverFile('vfio-pci', 'bind'));
+    if (spawnSync('chattr', ['+i', vfioBind]).status !== 0) {
+      console.log('skipped: chattr +i is unavailable here');
+      return;
+    }
+    try {
+      const bind = host.run('vfio.sh', ['bind', '--noiommu', '0000:05:00.0']);
+      expect(bind.status).toBe(1);
+      expect(bind.stderr).toMatch(/vfio-pci refused 0000:05:00.0; returned it to e1000e/);
+      expect(host.read('sys/module/vfio/parameters/enable_unsafe_noiommu_mode').trim()).toBe('N');
+      expect(host.read(driverFile('e1000e', 'bind')).trim()).toBe('0000:05:00.0');
+    } finally {
+      spawnSync('chattr', ['-i', vfioBind]);
+    }
+  });
+
   it('fails clearly when the sysfs tree has no PCI bus at all', () => {
     host.cleanup();
     host = createFakeHost();
