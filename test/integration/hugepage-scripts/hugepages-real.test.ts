@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runScript } from '../../unit/hugepage-scripts/fake-host.js';
 
 const POOL = '/sys/kernel/mm/hugepages/hugepages-2048kB';
+const GIGANTIC_POOL = '/sys/kernel/mm/hugepages/hugepages-1048576kB';
 const NODE0_POOL = '/sys/devices/system/node/node0/hugepages/hugepages-2048kB';
 // Few enough to be granted on any test machine, and added on top so pages others use stay reserved.
 const EXTRA_PAGES = 16;
@@ -86,6 +87,40 @@ describe.skipIf(skipReason !== undefined)('hugepages.sh on the real kernel', () 
     expect(mounted(mountpoint)).toBe(false);
     expect(readCount(`${POOL}/nr_hugepages`)).toBe(before);
   });
+
+  it.skipIf(!existsSync(`${GIGANTIC_POOL}/nr_hugepages`))(
+    'reserves one 1G page with a pagesize=1G mount, or reports the shortfall and restores',
+    () => {
+      const mountpoint = join(stateDir, 'hugetlbfs-1G');
+      const before = readCount(`${GIGANTIC_POOL}/nr_hugepages`);
+      try {
+        const reserve = run([
+          'reserve',
+          '--size',
+          '1G',
+          '--mount',
+          mountpoint,
+          '--pages',
+          String(before + 1),
+        ]);
+        if (reserve.status === 0) {
+          expect(readCount(`${GIGANTIC_POOL}/nr_hugepages`)).toBe(before + 1);
+          expect(mounted(mountpoint)).toBe(true);
+          expect(run(['release', '--size', '1G']).status).toBe(0);
+          expect(mounted(mountpoint)).toBe(false);
+        } else {
+          // Runtime 1G allocation needs 1 GiB of contiguous free memory; without it the kernel grants fewer.
+          console.log(`1G page not granted here: ${reserve.stderr.trim()}`);
+          expect(reserve.status).toBe(1);
+          expect(reserve.stderr).toMatch(/granted only \d+ of \d+ x 1G pages in total.*restored/);
+          expect(mounted(mountpoint)).toBe(false);
+        }
+        expect(readCount(`${GIGANTIC_POOL}/nr_hugepages`)).toBe(before);
+      } finally {
+        run(['release', '--size', '1G']);
+      }
+    },
+  );
 
   it('refuses an unknown NUMA node without touching the pool', () => {
     const before = readCount(`${POOL}/nr_hugepages`);
