@@ -1,5 +1,6 @@
 // hugepages.sh against a fake sysfs/proc tree: reserve, release, status, mounts, and bad input.
 import { spawnSync } from 'node:child_process';
+import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addHugepagePools, createFakeHost, type FakeHost } from './fake-host.js';
@@ -160,6 +161,29 @@ describe('hugepages.sh failures leave the host unchanged', () => {
     const reserve = host.run('hugepages.sh', ['reserve', '--size', '16M', '10']);
     expect(reserve.status).toBe(1);
     expect(reserve.stderr).toMatch(/16M hugepages are not supported here \(no .*hugepages-16384kB/);
+  });
+
+  it('restores the previous count and fails when the kernel grants fewer pages than asked', () => {
+    // A FIFO as the knob answers reads with the lines queued here, in order, and keeps what the script
+    // writes: the first read is the current count, the read after the write is what the "kernel" granted.
+    const knob = join(host.root, TOTAL_2M);
+    rmSync(knob);
+    expect(spawnSync('mkfifo', [knob]).status).toBe(0);
+    const fd = openSync(knob, constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      writeSync(fd, '64\n10\n');
+      const reserve = host.run('hugepages.sh', ['reserve', '--pages', '512']);
+      expect(reserve.status).toBe(1);
+      expect(reserve.stderr).toMatch(/granted only 10 of 512 x 2M pages in total.*restored 64/);
+      const written = Buffer.alloc(64);
+      const length = readSync(fd, written);
+      // What the script wrote: the request, then the previous count back.
+      expect(written.subarray(0, length).toString()).toBe('512\n64\n');
+      expect(reserve.stdout).not.toMatch(/mount/);
+      expect(() => host.read('state/hugepages/2048kB-all.previous')).toThrow();
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('reports a refused write as an error and records nothing', () => {
