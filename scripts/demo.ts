@@ -1,0 +1,268 @@
+// The quickstart: a daemon on embedded defaults, two "pods" (network namespaces) attached through the
+// real CNI path (cnitool → vhost-cni → daemon, as Multus calls it), testpmd in each pod sending and
+// receiving through pktbridge's poll-mode worker, live throughput, then CNI DEL and a clean machine.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { startProcess, run, type ManagedProcess } from '../test/helpers/process.js';
+import { startTestpmd, type Testpmd } from '../test/helpers/testpmd.js';
+import { podEalArgs } from '../src/podargs/eal-args.js';
+import type { NetworkStatusEntry } from '../src/podargs/network-status.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const optionsSchema = z.object({
+  type: z.enum(['memif', 'vhost-user']).default('memif'),
+  duration: z.coerce.number().int().min(1).max(3600).default(5),
+  keep: z.boolean().default(false),
+});
+type DemoOptions = z.infer<typeof optionsSchema>;
+
+class DemoError extends Error {}
+
+function parseArgs(argv: string[]): DemoOptions {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--keep') raw.keep = true;
+    else if (arg === '--type' || arg === '--duration') raw[arg.slice(2)] = argv[++i];
+    else if (arg === '-h' || arg === '--help') {
+      console.log('usage: npm run demo -- [--type memif|vhost-user] [--duration SECONDS] [--keep]');
+      process.exit(0);
+    } else throw new DemoError(`unknown argument '${arg}' (try --help)`);
+  }
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DemoError(`--${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+let stepNo = 0;
+const STEPS = 7;
+function step(text: string): void {
+  console.log(`\n[${++stepNo}/${STEPS}] ${text}`);
+}
+function say(text: string): void {
+  console.log(`      ${text}`);
+}
+
+function preflight(): void {
+  if (process.getuid?.() !== 0)
+    throw new DemoError('run the demo as root (it creates network namespaces and uses hugepages)');
+  for (const [file, fix] of [
+    ['/usr/bin/dpdk-testpmd', 'DPDK is not installed: apt-get install dpdk (or run scripts/setup.sh)'],
+    [join(repo, 'dist/src/cli/main.js'), 'pktbridge is not built: run scripts/setup.sh'],
+    [join(repo, 'vhost-cni/build/vhost-cni'), 'the vhost-cni shim is not built: run scripts/setup.sh'],
+    [join(repo, '.tools/cnitool'), 'cnitool is not built: run scripts/setup.sh'],
+    [
+      '/usr/lib/cni/host-local',
+      'the reference CNI plugins are missing: apt-get install containernetworking-plugins',
+    ],
+  ] as const) {
+    if (!existsSync(file)) throw new DemoError(fix);
+  }
+  const free = Number(readFileSync('/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages', 'utf8'));
+  if (!(free >= 256)) {
+    throw new DemoError(
+      `only ${free} free 2 MB hugepages (the demo needs 256): bash hugepage-scripts/hugepages.sh reserve --pages 1024`,
+    );
+  }
+}
+
+/** Everything the demo made, undone in reverse order however it ends. */
+const cleanups: { what: string; undo: () => Promise<unknown> | unknown }[] = [];
+async function cleanup(): Promise<void> {
+  while (cleanups.length > 0) {
+    const { what, undo } = cleanups.pop()!;
+    try {
+      await undo();
+    } catch (err) {
+      console.error(`      could not ${what}: ${(err as Error).message}`);
+    }
+  }
+}
+
+async function sh(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const result = await run(command, args, { env: { ...process.env, ...env }, timeoutMs: 30_000 });
+  if (result.code !== 0)
+    throw new DemoError(`${command} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+function progressBar(fraction: number, width = 24): string {
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+const cniResultSchema = z.object({
+  interfaces: z
+    .array(z.object({ name: z.string(), mac: z.string().optional(), socketPath: z.string().optional() }))
+    .default([]),
+  ips: z.array(z.object({ address: z.string() })).default([]),
+});
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  step('Checking the machine: root, DPDK, the pktbridge build, cnitool, free hugepages');
+  preflight();
+  say('all present');
+
+  const id = `${process.pid}`;
+  const runDir = mkdtempSync('/tmp/pbdemo-');
+  cleanups.push({ what: `remove ${runDir}`, undo: () => rmSync(runDir, { recursive: true, force: true }) });
+  const apiSocket = join(runDir, 'api.sock');
+  const cniSocket = join(runDir, 'cni.sock');
+
+  step('Starting the pktbridge daemon: native DPDK backend, one poll-mode worker on CPU 1');
+  const daemon: ManagedProcess = startProcess(
+    process.execPath,
+    [
+      join(repo, 'bin/pktbridge.js'),
+      'daemon',
+      '--api-socket',
+      apiSocket,
+      '--cni-socket',
+      cniSocket,
+      '--socket-root',
+      join(runDir, 's'),
+      '--state-dir',
+      join(runDir, 'state'),
+      '--lcores',
+      '1',
+      '--file-prefix',
+      `pbdemo${id}`,
+      '--metrics',
+      'off',
+    ],
+    { maxLifetimeMs: 24 * 3600_000 },
+  );
+  cleanups.push({ what: 'stop the daemon', undo: () => daemon.stop(10_000) });
+  await daemon.waitFor(/"msg":"ready"/, 30_000);
+  say(`ready: API on ${apiSocket}, CNI requests on ${cniSocket}`);
+
+  step('Creating two pods: network namespaces pb-demo-a and pb-demo-b');
+  const pods = [`pbdemo-a-${id}`, `pbdemo-b-${id}`];
+  for (const pod of pods) {
+    await sh('ip', ['netns', 'add', pod]);
+    cleanups.push({ what: `delete netns ${pod}`, undo: () => sh('ip', ['netns', 'delete', pod]) });
+  }
+  say(pods.join(', '));
+
+  step(
+    `Attaching net1 (${options.type}) to each pod through CNI, as Multus would: cnitool → vhost-cni → daemon`,
+  );
+  const confDir = join(runDir, 'net.d');
+  mkdirSync(confDir);
+  const netconf = {
+    cniVersion: '1.0.0',
+    name: 'demo-net',
+    type: 'vhost-cni',
+    daemonSocket: cniSocket,
+    interface: { type: options.type },
+    ipam: { type: 'host-local', ranges: [[{ subnet: '198.18.0.0/24' }]], dataDir: join(runDir, 'ipam') },
+  };
+  writeFileSync(join(confDir, '10-demo-net.conf'), JSON.stringify(netconf, null, 2));
+  say(`NetworkAttachmentDefinition-style config:\n      ${JSON.stringify(netconf)}`);
+  const cniEnv = (pod: string): NodeJS.ProcessEnv => ({
+    NETCONFPATH: confDir,
+    CNI_PATH: `${join(repo, 'vhost-cni/build')}:/usr/lib/cni`,
+    CNI_IFNAME: 'net1',
+    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${pod}`,
+  });
+  const cnitool = join(repo, '.tools/cnitool');
+  const statuses: NetworkStatusEntry[][] = [];
+  for (const pod of pods) {
+    const netnsPath = `/var/run/netns/${pod}`;
+    const out = await sh(cnitool, ['add', 'demo-net', netnsPath], cniEnv(pod));
+    cleanups.push({
+      what: `CNI DEL ${pod}`,
+      undo: () => sh(cnitool, ['del', 'demo-net', netnsPath], cniEnv(pod)),
+    });
+    const result = cniResultSchema.parse(JSON.parse(out));
+    const podSide = result.interfaces.find((i) => i.socketPath) ?? result.interfaces[0];
+    const socketPath = podSide?.socketPath ?? join(runDir, 's');
+    say(`${pod}: net1 socket ${socketPath}, IP ${result.ips.map((ip) => ip.address).join(', ') || '-'}`);
+    const deviceInfo =
+      options.type === 'memif'
+        ? { type: 'memif' as const, memif: { role: 'client' as const, mode: 'ethernet', path: socketPath } }
+        : { type: 'vhost-user' as const, 'vhost-user': { mode: 'client' as const, path: socketPath } };
+    statuses.push([
+      { name: 'default/demo-net', interface: 'net1', mac: podSide?.mac, 'device-info': deviceInfo },
+    ]);
+  }
+
+  step('Starting a DPDK app in each pod: testpmd txonly in pod a, rxonly in pod b');
+  const apps: Testpmd[] = [];
+  for (const [index, pod] of pods.entries()) {
+    const { args } = podEalArgs(statuses[index] ?? []);
+    say(`${pod}: dpdk-testpmd ${args.join(' ')}`);
+    const app = await startTestpmd({
+      ports: [
+        options.type === 'memif'
+          ? { kind: 'memif', socketPath: statuses[index]?.[0]?.['device-info']?.memif?.path ?? '' }
+          : {
+              kind: 'virtio-user',
+              socketPath: statuses[index]?.[0]?.['device-info']?.['vhost-user']?.path ?? '',
+            },
+      ],
+      forwardMode: index === 0 ? 'txonly' : 'rxonly',
+      netns: pod,
+      maxLifetimeMs: options.keep ? 24 * 3600_000 : (options.duration + 60) * 1000,
+    });
+    apps.push(app);
+    cleanups.push({ what: `stop testpmd in ${pod}`, undo: () => app.stop() });
+  }
+  const [sender, receiver] = apps as [Testpmd, Testpmd];
+
+  step(`Traffic for ${options.duration} s through pktbridge's worker (the network's L2 bridge)`);
+  const started = Date.now();
+  let last = { at: started, rx: 0, tx: 0 };
+  let peakRxPps = 0;
+  while (Date.now() - started < options.duration * 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = Date.now();
+    const tx = sender.latestStats().get(0)?.txPackets ?? 0;
+    const rx = receiver.latestStats().get(0)?.rxPackets ?? 0;
+    const seconds = (now - last.at) / 1000;
+    const rxPps = (rx - last.rx) / seconds;
+    peakRxPps = Math.max(peakRxPps, rxPps);
+    const line = `${progressBar((now - started) / (options.duration * 1000))} pod a sends ${((tx - last.tx) / seconds / 1e6).toFixed(2)} Mpps → pod b receives ${(rxPps / 1e6).toFixed(2)} Mpps`;
+    process.stdout.write(`\r      ${line}   `);
+    last = { at: now, rx, tx };
+  }
+  process.stdout.write('\n');
+  const ports = await sh(process.execPath, [
+    join(repo, 'bin/pktbridge.js'),
+    '--api-socket',
+    apiSocket,
+    'ports',
+  ]);
+  say(`the daemon's view of its ports:\n${ports.replace(/^/gm, '      ')}`);
+  if (last.rx === 0) throw new DemoError('pod b received nothing: see the daemon log above');
+  say(`pod b received ${last.rx.toLocaleString()} packets (peak ${(peakRxPps / 1e6).toFixed(2)} Mpps)`);
+
+  if (options.keep) {
+    say(
+      `\n      Left running. Explore with:\n        export PKTBRIDGE_API_SOCKET=${apiSocket}\n        npx pktbridge status\n        npx pktbridge ports\n        npx pktbridge stats --watch\n      Press Ctrl-C to detach everything and clean up.`,
+    );
+    await new Promise<void>((resolveWait) => process.once('SIGINT', () => resolveWait()));
+  }
+
+  step('Detaching both pods through CNI DEL, stopping the apps and the daemon, removing the namespaces');
+  await cleanup();
+  say('the machine is as the demo found it');
+  console.log(
+    '\nNext: `npm run demo -- --type vhost-user`, `npm run demo -- --keep` to explore with the CLI,\n' +
+      'the NetworkAttachmentDefinition examples in deploy/, and the configuration reference in the README.',
+  );
+}
+
+process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+main().catch(async (err: unknown) => {
+  process.stdout.write('\n');
+  console.error(`demo: ${err instanceof DemoError ? err.message : (err as Error).stack}`);
+  console.error('      cleaning up…');
+  await cleanup();
+  process.exit(1);
+});
