@@ -48,7 +48,10 @@ function declaredVersion(stdin: string): string {
 
 export async function handleCniCall(invocation: CniInvocation, deps: CniDeps): Promise<CniReply> {
   let version: string = declaredVersion(invocation.stdin);
-  const log = deps.log.child({ cni: invocation.env.CNI_COMMAND, containerId: invocation.env.CNI_CONTAINERID });
+  const log = deps.log.child({
+    cni: invocation.env.CNI_COMMAND,
+    containerId: invocation.env.CNI_CONTAINERID,
+  });
   try {
     const env = parseEnv(invocation.env);
     const raw = parseJson(invocation.stdin);

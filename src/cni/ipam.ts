@@ -42,14 +42,20 @@ function run(
   cniVersion: unknown,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const stdin = JSON.stringify({ ...call.netconf, cniVersion });
-  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...call.env.raw, CNI_COMMAND: command };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    ...call.env.raw,
+    CNI_COMMAND: command,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(plugin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new CniError(CniCode.TRY_AGAIN_LATER, `IPAM plugin ${call.type} ${command} timed out`, call.type));
+      reject(
+        new CniError(CniCode.TRY_AGAIN_LATER, `IPAM plugin ${call.type} ${command} timed out`, call.type),
+      );
     }, call.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     child.stdout.on('data', (chunk: Buffer) => {
       if (stdout.length < MAX_OUTPUT) stdout += chunk.toString();
@@ -74,13 +80,17 @@ function pluginError(type: string, stdout: string, stderr: string): CniError {
   try {
     const parsed = JSON.parse(stdout) as { code?: unknown; msg?: unknown; details?: unknown };
     if (typeof parsed.code === 'number') {
-      const details = typeof parsed.details === 'string' && parsed.details !== '' ? parsed.details : undefined;
+      const details =
+        typeof parsed.details === 'string' && parsed.details !== '' ? parsed.details : undefined;
       return new CniError(parsed.code, `IPAM plugin ${type}: ${String(parsed.msg ?? '')}`, details);
     }
   } catch {
     // not a CNI error object: report what it printed
   }
-  return new CniError(CniCode.INTERNAL, `IPAM plugin ${type} failed: ${(stdout || stderr).trim().slice(0, 500)}`);
+  return new CniError(
+    CniCode.INTERNAL,
+    `IPAM plugin ${type} failed: ${(stdout || stderr).trim().slice(0, 500)}`,
+  );
 }
 
 /**

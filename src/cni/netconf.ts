@@ -150,6 +150,10 @@ export function validateNetconf(raw: Record<string, unknown>): Netconf {
   const path = [...(issue?.path ?? []), ...(unknownKey === undefined ? [] : [unknownKey])];
   const value = valueAt(raw, path);
   const shown =
-    unknownKey !== undefined ? 'unknown key' : value === undefined ? 'missing' : `${JSON.stringify(value)} is invalid`;
+    unknownKey !== undefined
+      ? 'unknown key'
+      : value === undefined
+        ? 'missing'
+        : `${JSON.stringify(value)} is invalid`;
   throw invalidConfig(fieldName(path), `${shown}: ${issue?.message ?? 'invalid'}`);
 }

@@ -72,7 +72,8 @@ export function attachRequest(
     ifname: env.ifname,
     netns: env.netns === '' ? undefined : env.netns,
     network: netconf.name,
-    pod: podNamespace || podName || podUid ? { namespace: podNamespace, name: podName, uid: podUid } : undefined,
+    pod:
+      podNamespace || podName || podUid ? { namespace: podNamespace, name: podName, uid: podUid } : undefined,
     iface: interfaceSpec(netconf, runtime),
     slot: slotOf(netconf, runtime),
     socketDir: netconf.socket?.dir,

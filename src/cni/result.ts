@@ -25,7 +25,10 @@ export type IpamResult = z.output<typeof ipamResultSchema>;
 export function parseIpamResult(json: unknown): IpamResult {
   const parsed = ipamResultSchema.safeParse(json);
   if (!parsed.success) {
-    throw new CniError(CniCode.DECODE_FAILURE, `IPAM result is malformed: ${parsed.error.issues[0]?.message}`);
+    throw new CniError(
+      CniCode.DECODE_FAILURE,
+      `IPAM result is malformed: ${parsed.error.issues[0]?.message}`,
+    );
   }
   return parsed.data;
 }

@@ -57,7 +57,13 @@ export function chooseVersion(cniVersion: string | undefined, cniVersions: strin
 }
 
 /** The oldest version that defines each command (CHECK came in 0.4.0, GC and STATUS in 1.1.0). */
-export const MINIMUM_VERSION = { ADD: '0.3.0', DEL: '0.3.0', CHECK: '0.4.0', GC: '1.1.0', STATUS: '1.1.0' } as const;
+export const MINIMUM_VERSION = {
+  ADD: '0.3.0',
+  DEL: '0.3.0',
+  CHECK: '0.4.0',
+  GC: '1.1.0',
+  STATUS: '1.1.0',
+} as const;
 
 export function requireVersionFor(command: keyof typeof MINIMUM_VERSION, version: CniVersion): void {
   const minimum = MINIMUM_VERSION[command];
@@ -73,7 +79,8 @@ export function requireVersionFor(command: keyof typeof MINIMUM_VERSION, version
 /** The VERSION command's answer. */
 export function versionInfo(asked: string | undefined): Record<string, unknown> {
   return {
-    cniVersion: asked !== undefined && isSupported(asked) ? asked : SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1],
+    cniVersion:
+      asked !== undefined && isSupported(asked) ? asked : SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1],
     supportedVersions: [...SUPPORTED_VERSIONS],
   };
 }

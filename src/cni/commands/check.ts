@@ -11,7 +11,10 @@ function checkPrevResult(prevResult: Record<string, unknown>, ifname: string, ne
   ) as { sandbox?: unknown } | undefined;
   if (!ours) throw invalidConfig('prevResult.interfaces', `no interface named "${ifname}"`);
   if (ours.sandbox !== undefined && ours.sandbox !== netns) {
-    throw invalidConfig('prevResult.interfaces', `"${ifname}" has sandbox ${String(ours.sandbox)}, not ${netns}`);
+    throw invalidConfig(
+      'prevResult.interfaces',
+      `"${ifname}" has sandbox ${String(ours.sandbox)}, not ${netns}`,
+    );
   }
 }
 

@@ -7,7 +7,12 @@ describe('CNI_ARGS parsing', () => {
     const args = parseCniArgs(
       'K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod-a;K8S_POD_UID=u-1;K8S_POD_INFRA_CONTAINER_ID=abc',
     );
-    expect(args).toMatchObject({ podNamespace: 'ns', podName: 'pod-a', podUid: 'u-1', infraContainerId: 'abc' });
+    expect(args).toMatchObject({
+      podNamespace: 'ns',
+      podName: 'pod-a',
+      podUid: 'u-1',
+      infraContainerId: 'abc',
+    });
   });
 
   it('accepts repeated keys as Multus sends them, the last value winning', () => {

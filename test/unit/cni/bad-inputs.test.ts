@@ -15,7 +15,10 @@ interface BadInput {
   name: string;
   code: number;
   /** Builds stdin and env overrides; may add fake plugins. */
-  make: (h: CniHarness) => { conf: Record<string, unknown> | string; env?: Record<string, string | undefined> };
+  make: (h: CniHarness) => {
+    conf: Record<string, unknown> | string;
+    env?: Record<string, string | undefined>;
+  };
 }
 
 const withIpam = (h: CniHarness, ipam: Record<string, unknown>): Record<string, unknown> =>
@@ -26,10 +29,22 @@ const table: BadInput[] = [
   { name: 'missing cniVersion', code: 7, make: () => ({ conf: minimalConf({ cniVersion: undefined }) }) },
   { name: 'unsupported cniVersion', code: 1, make: () => ({ conf: minimalConf({ cniVersion: '0.2.0' }) }) },
   { name: 'unknown backend', code: 7, make: () => ({ conf: minimalConf({ backend: 'netmap' }) }) },
-  { name: 'unknown interface type', code: 7, make: () => ({ conf: minimalConf({ interface: { type: 'tap' } }) }) },
-  { name: 'missing CNI_NETNS', code: 4, make: () => ({ conf: minimalConf(), env: { CNI_NETNS: undefined } }) },
+  {
+    name: 'unknown interface type',
+    code: 7,
+    make: () => ({ conf: minimalConf({ interface: { type: 'tap' } }) }),
+  },
+  {
+    name: 'missing CNI_NETNS',
+    code: 4,
+    make: () => ({ conf: minimalConf(), env: { CNI_NETNS: undefined } }),
+  },
   { name: 'missing CNI_PATH', code: 4, make: () => ({ conf: minimalConf(), env: { CNI_PATH: undefined } }) },
-  { name: 'missing CNI_IFNAME', code: 4, make: () => ({ conf: minimalConf(), env: { CNI_IFNAME: undefined } }) },
+  {
+    name: 'missing CNI_IFNAME',
+    code: 4,
+    make: () => ({ conf: minimalConf(), env: { CNI_IFNAME: undefined } }),
+  },
   {
     name: 'a 200-character container ID',
     code: 4,

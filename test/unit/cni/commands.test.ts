@@ -33,7 +33,10 @@ describe('ADD', () => {
   });
 
   it('adds mtu and socketPath to the interface in a 1.1.0 result', async () => {
-    const out = await h.call('ADD', minimalConf({ cniVersion: '1.1.0', interface: { type: 'vhost-user', mtu: 9000 } }));
+    const out = await h.call(
+      'ADD',
+      minimalConf({ cniVersion: '1.1.0', interface: { type: 'vhost-user', mtu: 9000 } }),
+    );
     const [iface] = out.json?.interfaces as Record<string, unknown>[];
     expect(out.json?.cniVersion).toBe('1.1.0');
     expect(iface).toMatchObject({ name: 'net1', sandbox: NETNS, mtu: 9000 });
@@ -41,7 +44,10 @@ describe('ADD', () => {
   });
 
   it('gives pciID for a pci interface in 1.1.0, taken from the top-level deviceID Multus sets', async () => {
-    const out = await h.call('ADD', minimalConf({ cniVersion: '1.1.0', interface: { type: 'pci' }, deviceID: '0000:3b:02.1' }));
+    const out = await h.call(
+      'ADD',
+      minimalConf({ cniVersion: '1.1.0', interface: { type: 'pci' }, deviceID: '0000:3b:02.1' }),
+    );
     expect((out.json?.interfaces as Record<string, unknown>[])[0]?.pciID).toBe('0000:3b:02.1');
   });
 
@@ -49,7 +55,9 @@ describe('ADD', () => {
     const out = await h.call('ADD', minimalConf({ cniVersion: version, ipam: h.hostLocal() }));
     expect(out.exitCode).toBe(0);
     expect(out.json?.cniVersion).toBe(version);
-    expect(out.json?.ips).toEqual([{ version: '4', address: '10.77.0.2/24', gateway: '10.77.0.1', interface: 0 }]);
+    expect(out.json?.ips).toEqual([
+      { version: '4', address: '10.77.0.2/24', gateway: '10.77.0.1', interface: 0 },
+    ]);
   });
 
   it.each(['1.0.0', '1.1.0'])('writes %s IPs without a "version" field (IPAM delegated)', async (version) => {
@@ -200,6 +208,9 @@ describe('STATUS', () => {
 describe('VERSION', () => {
   it('answers without a valid netconf', async () => {
     const out = await h.call('VERSION', { cniVersion: '0.4.0' });
-    expect(out.json).toEqual({ cniVersion: '0.4.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(out.json).toEqual({
+      cniVersion: '0.4.0',
+      supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
   });
 });

@@ -3,14 +3,20 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttachmentKey, AttachmentService, AttachRequest } from '../../../src/attachments/service.js';
-import type { AttachmentRecord, BackendName, BackendStatus, DeviceInfo } from '../../../src/backends/backend.js';
+import type {
+  AttachmentRecord,
+  BackendName,
+  BackendStatus,
+  DeviceInfo,
+} from '../../../src/backends/backend.js';
 import { PktbridgeError } from '../../../src/errors.js';
 
 const keyOf = (key: AttachmentKey): string => `${key.containerId}/${key.ifname}`;
 
 function podSideDeviceInfo(request: AttachRequest, socketPath: string | undefined): DeviceInfo {
   const iface = request.iface;
-  if (iface.type === 'pci') return { type: 'pci', version: '1.1.0', pci: { 'pci-address': iface.pciAddress } };
+  if (iface.type === 'pci')
+    return { type: 'pci', version: '1.1.0', pci: { 'pci-address': iface.pciAddress } };
   const path = socketPath ?? '';
   if (iface.type === 'vhost-user') {
     return {
@@ -20,7 +26,11 @@ function podSideDeviceInfo(request: AttachRequest, socketPath: string | undefine
     };
   }
   const mode = iface.mode === 'punt-inject' ? 'inject-punt' : iface.mode;
-  return { type: 'memif', version: '1.1.0', memif: { role: iface.role === 'server' ? 'client' : 'server', mode, path } };
+  return {
+    type: 'memif',
+    version: '1.1.0',
+    memif: { role: iface.role === 'server' ? 'client' : 'server', mode, path },
+  };
 }
 
 export class FakeAttachmentService implements AttachmentService {
@@ -45,14 +55,19 @@ export class FakeAttachmentService implements AttachmentService {
     const key = keyOf(request);
     if (this.records.has(key)) throw new PktbridgeError('ALREADY_EXISTS', `${key} is already attached`);
     if (request.socketDir !== undefined && !request.socketDir.startsWith(`${this.socketRoot}/`)) {
-      throw new PktbridgeError('INVALID_ARGUMENT', `socket.dir: ${request.socketDir} is outside the socket root`, {
-        field: 'socket.dir',
-      });
+      throw new PktbridgeError(
+        'INVALID_ARGUMENT',
+        `socket.dir: ${request.socketDir} is outside the socket root`,
+        {
+          field: 'socket.dir',
+        },
+      );
     }
     const id = `a${(this.counter++).toString(16)}`;
     const socketDir = request.iface.type === 'pci' ? undefined : join(this.socketRoot, request.slot ?? id);
     const socketPath = socketDir === undefined ? undefined : join(socketDir, `${request.ifname}.sock`);
-    if (socketDir !== undefined) mkdirSync(socketDir, { recursive: true, mode: request.socketOwnership.dirMode });
+    if (socketDir !== undefined)
+      mkdirSync(socketDir, { recursive: true, mode: request.socketOwnership.dirMode });
     const { backend, slot: _slot, socketDir: _dir, ...spec } = request;
     const record: AttachmentRecord = {
       spec: { ...spec, id, socketDir, socketPath },

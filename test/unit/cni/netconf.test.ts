@@ -40,7 +40,9 @@ describe('netconf', () => {
   });
 
   it('parses socket ownership with an octal string mode', () => {
-    const conf = validateNetconf(minimalConf({ socket: { dir: '/run/x', uid: 1000, gid: 1000, mode: '0770' } }));
+    const conf = validateNetconf(
+      minimalConf({ socket: { dir: '/run/x', uid: 1000, gid: 1000, mode: '0770' } }),
+    );
     expect(conf.socket).toEqual({ dir: '/run/x', uid: 1000, gid: 1000, mode: 0o770 });
   });
 
@@ -93,7 +95,9 @@ describe('netconf', () => {
   });
 
   it('reports invalid JSON as code 6', () => {
-    expect(() => parseJson('{"cniVersion":')).toThrow(expect.objectContaining({ code: 6 }) as unknown as Error);
+    expect(() => parseJson('{"cniVersion":')).toThrow(
+      expect.objectContaining({ code: 6 }) as unknown as Error,
+    );
     expect(() => parseJson('[1]')).toThrow(/not a JSON object/);
   });
 

@@ -14,7 +14,9 @@ const repo = join(import.meta.dirname, '..', '..', '..');
 let shimPath = '';
 
 beforeAll(() => {
-  shimPath = execFileSync('bash', [join(repo, 'vhost-cni', 'build.sh')]).toString().trim();
+  shimPath = execFileSync('bash', [join(repo, 'vhost-cni', 'build.sh')])
+    .toString()
+    .trim();
 });
 
 const implementations: [string, () => [string, string[]]][] = [
@@ -45,11 +47,20 @@ async function shim(
   extraEnv: Record<string, string> = {},
 ): Promise<{ code: number | string; stdout: string; json: Record<string, unknown>; ms: number }> {
   const [file, args] = impl();
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...h.env(command ?? 'ADD'), ...extraEnv };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    ...h.env(command ?? 'ADD'),
+    ...extraEnv,
+  };
   if (command === undefined) delete env.CNI_COMMAND;
   const started = Date.now();
   const out = await run(file, args, { env, cwd: repo, stdin: JSON.stringify(conf), timeoutMs: 20_000 });
-  return { code: out.code, stdout: out.stdout, json: JSON.parse(out.stdout) as Record<string, unknown>, ms: Date.now() - started };
+  return {
+    code: out.code,
+    stdout: out.stdout,
+    json: JSON.parse(out.stdout) as Record<string, unknown>,
+    ms: Date.now() - started,
+  };
 }
 
 describe.each(implementations)('%s', (_name, impl) => {
@@ -91,15 +102,21 @@ describe.each(implementations)('%s', (_name, impl) => {
   it('answers VERSION itself, in the asked version, with no daemon', async () => {
     const out = await shim(impl, 'VERSION', { cniVersion: '0.4.0', daemonSocket: socketPath });
     expect(out.code).toBe(0);
-    expect(out.json).toEqual({ cniVersion: '0.4.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(out.json).toEqual({
+      cniVersion: '0.4.0',
+      supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
   });
 
-  it.each(['ADD', 'CHECK', 'DEL', 'GC'])('reports %s with the daemon unreachable as error 11', async (command) => {
-    const out = await shim(impl, command, minimalConf({ cniVersion: '0.4.0', daemonSocket: socketPath }));
-    expect(out.code).toBe(1);
-    expect(out.json).toMatchObject({ cniVersion: '0.4.0', code: 11 });
-    expect(String(out.json.details)).toContain(socketPath);
-  });
+  it.each(['ADD', 'CHECK', 'DEL', 'GC'])(
+    'reports %s with the daemon unreachable as error 11',
+    async (command) => {
+      const out = await shim(impl, command, minimalConf({ cniVersion: '0.4.0', daemonSocket: socketPath }));
+      expect(out.code).toBe(1);
+      expect(out.json).toMatchObject({ cniVersion: '0.4.0', code: 11 });
+      expect(String(out.json.details)).toContain(socketPath);
+    },
+  );
 
   it('reports STATUS with the daemon unreachable as error 50', async () => {
     const out = await shim(impl, 'STATUS', minimalConf({ cniVersion: '1.1.0', daemonSocket: socketPath }));
@@ -111,7 +128,9 @@ describe.each(implementations)('%s', (_name, impl) => {
     const silent = createServer((socket) => void socket.resume());
     servers.push(silent);
     await new Promise<void>((resolve) => silent.listen(socketPath, resolve));
-    const out = await shim(impl, 'ADD', minimalConf({ daemonSocket: socketPath }), { VHOST_CNI_TIMEOUT_MS: '500' });
+    const out = await shim(impl, 'ADD', minimalConf({ daemonSocket: socketPath }), {
+      VHOST_CNI_TIMEOUT_MS: '500',
+    });
     expect(out.json).toMatchObject({ code: 11 });
     expect(out.ms).toBeLessThan(5_000);
   });
