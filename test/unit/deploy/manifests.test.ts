@@ -15,6 +15,7 @@ import {
   type Manifest,
   type NetworkAttachmentDefinition,
 } from './manifests.js';
+import { hasTypedKind, strictFieldProblems } from './strict-fields.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const manifests = loadManifests(repoRoot);
@@ -102,6 +103,31 @@ describe('every manifest under deploy/', () => {
       expect(schemaProblems(manifest.object)).toEqual([]);
     },
   );
+
+  it('has no unknown fields anywhere (strict validation against the API types)', () => {
+    const typed = manifests.filter((m) => hasTypedKind(kindOf(m.object)));
+    expect(typed.length).toBe(manifests.length - nads.length);
+    const inputs = typed.map((m) => ({
+      label: `${m.file}#${m.index}`,
+      kind: kindOf(m.object),
+      object: m.object,
+    }));
+    expect(strictFieldProblems(inputs, fileURLToPath(import.meta.url))).toEqual([]);
+  });
+
+  it('the strict check names a misspelt field and the manifest it is in', () => {
+    const typo = structuredClone(daemonSet.object) as { spec: { template: { spec: PodSpec } } };
+    const mounts = (typo.spec.template.spec.containers[0] as Container).volumeMounts ?? [];
+    Object.assign(mounts[0] as object, { mountpropagation: 'HostToContainer' });
+    const problems = strictFieldProblems(
+      [{ label: 'typo.yaml#0', kind: 'apps/v1/DaemonSet', object: typo }],
+      fileURLToPath(import.meta.url),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^typo\.yaml#0: .*'"mountpropagation"' does not exist in type 'IVolumeMount'/,
+    );
+  });
 
   it('the validator rejects a wrong type, a missing required field and an unknown kind', () => {
     const broken = structuredClone(daemonSet.object) as { spec: { template: { spec: PodSpec } } };
