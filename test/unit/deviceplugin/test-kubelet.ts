@@ -75,7 +75,8 @@ export class TestKubelet {
     const client = this.plugin(endpoint);
     try {
       return await new Promise((resolve, reject) => {
-        const stream = client.ListAndWatch({}) as grpc.ClientReadableStream<ListAndWatchResponse>;
+        const listAndWatch = client.ListAndWatch as (request: object) => unknown;
+        const stream = listAndWatch.call(client, {}) as grpc.ClientReadableStream<ListAndWatchResponse>;
         stream.once('data', (message: ListAndWatchResponse) => {
           resolve(message);
           stream.cancel();
