@@ -7,6 +7,7 @@ export const L2_MESSAGES = [
   'bridge_domain_dump',
   'sw_interface_set_l2_bridge',
   'sw_interface_set_l2_xconnect',
+  'l2_xconnect_dump',
 ];
 
 export interface BridgeDomainOptions {
@@ -68,4 +69,13 @@ export async function setBridge(
 export async function setXconnect(conn: VppConnection, a: number, b: number, enable: boolean): Promise<void> {
   await l2.swInterfaceSetL2Xconnect(conn, { rx_sw_if_index: a, tx_sw_if_index: b, enable });
   await l2.swInterfaceSetL2Xconnect(conn, { rx_sw_if_index: b, tx_sw_if_index: a, enable });
+}
+
+export function listBridgeDomains(conn: VppConnection): Promise<l2.BridgeDomainDetails[]> {
+  return l2.bridgeDomainDump(conn, { bd_id: 0xffffffff, sw_if_index: 0xffffffff });
+}
+
+/** One entry per direction: rx → tx. */
+export function listXconnects(conn: VppConnection): Promise<l2.L2XconnectDetails[]> {
+  return l2.l2XconnectDump(conn);
 }
