@@ -140,7 +140,7 @@ ensure_mount() {
 }
 
 cmd_reserve() {
-  local size="" node="" exact=0 mountpoint="" mount=1 count="" kb knob previous target granted how
+  local size="" node="" exact=0 mountpoint="" mount=1 count="" kb knob previous target granted how=""
   while (($#)); do
     case "$1" in
       --size) (($# >= 2)) || usage_error "--size needs a value"; size="$2"; shift 2 ;;
@@ -175,15 +175,31 @@ cmd_reserve() {
     target="$previous"
   fi
 
-  local label scope_text
+  local label scope_text prev_record mount_record created_record=0
   label="$(kb_to_label "$kb")"
   scope_text="$(if [[ -n "$node" ]]; then printf 'on node %s' "$node"; else printf 'in total'; fi)"
+  prev_record="$(record_file "$kb" "$node" previous)"
+  mount_record="$(record_file "$kb" "$node" mountpoint)"
+  mkdir -p "$HOSTPREP_STATE_DIR/hugepages" || die "cannot create $HOSTPREP_STATE_DIR/hugepages"
+  # Record before changing, so that even an interrupted run can be released. Only the first change is
+  # recorded: release returns to the state before pktbridge touched the host.
+  if ((target != previous)) && [[ ! -e "$prev_record" ]]; then
+    printf '%s\n' "$previous" >"$prev_record" || die "cannot write $prev_record; nothing changed"
+    created_record=1
+  fi
+  # undo_reserve MESSAGE — put the pool back, drop a record this run made, and fail.
+  undo_reserve() {
+    if ((target != previous)); then write_value "$knob" "$previous" || warn "could not restore $knob to $previous"; fi
+    if ((created_record)); then rm -f "$prev_record"; fi
+    die "$1"
+  }
+
   if ((target != previous)); then
-    write_value "$knob" "$target" || die "the kernel refused $target x $label pages $scope_text (write to $knob failed); nothing changed"
+    write_value "$knob" "$target" ||
+      { ((created_record)) && rm -f "$prev_record"; die "the kernel refused $target x $label pages $scope_text (write to $knob failed); nothing changed"; }
     granted="$(read_value "$knob")" || granted=0
     if [[ "$granted" != "$target" ]]; then
-      write_value "$knob" "$previous" || warn "could not restore $knob to $previous"
-      die "the kernel granted only $granted of $target x $label pages $scope_text (not enough free contiguous memory); restored $previous. Reserve at boot instead: hugepagesz=$label hugepages=$target"
+      undo_reserve "the kernel granted only $granted of $target x $label pages $scope_text (not enough free contiguous memory); restored $previous. Reserve at boot instead: hugepagesz=$label hugepages=$target"
     fi
     say "reserved $target x $label pages $scope_text (was $previous)"
   else
@@ -191,23 +207,14 @@ cmd_reserve() {
   fi
 
   if ((mount)); then
-    how="$(ensure_mount "$kb" "$mountpoint")" || {
-      if ((target != previous)); then write_value "$knob" "$previous" || warn "could not restore $knob"; fi
-      die "could not mount hugetlbfs pagesize=$label at $mountpoint; restored $previous pages"
-    }
-    if [[ "$how" == mounted ]]; then say "mounted hugetlbfs pagesize=$label at $mountpoint"; else say "hugetlbfs pagesize=$label already mounted at $mountpoint"; fi
-  fi
-
-  # Only the first change is recorded: release returns to the state before pktbridge touched the host.
-  mkdir -p "$HOSTPREP_STATE_DIR/hugepages" || die "cannot create $HOSTPREP_STATE_DIR/hugepages"
-  local prev_record mount_record
-  prev_record="$(record_file "$kb" "$node" previous)"
-  mount_record="$(record_file "$kb" "$node" mountpoint)"
-  if ((target != previous)) && [[ ! -e "$prev_record" ]]; then
-    printf '%s\n' "$previous" >"$prev_record"
-  fi
-  if [[ "${how:-}" == mounted && ! -e "$mount_record" ]]; then
-    printf '%s\n' "$mountpoint" >"$mount_record"
+    how="$(ensure_mount "$kb" "$mountpoint")" ||
+      undo_reserve "could not mount hugetlbfs pagesize=$label at $mountpoint; restored $previous pages"
+    if [[ "$how" == mounted ]]; then
+      [[ -e "$mount_record" ]] || printf '%s\n' "$mountpoint" >"$mount_record" || warn "cannot write $mount_record: release will not unmount $mountpoint"
+      say "mounted hugetlbfs pagesize=$label at $mountpoint"
+    else
+      say "hugetlbfs pagesize=$label already mounted at $mountpoint"
+    fi
   fi
 }
 
