@@ -162,10 +162,13 @@ export function fixedStringCodec(length: number, path: string): FieldCodec {
     },
     read(cur) {
       need(cur, length, path);
-      const nul = cur.buf.indexOf(0, cur.off);
-      const stop = nul === -1 || nul > cur.off + length ? cur.off + length : nul;
-      const v = cur.buf.toString('utf8', cur.off, stop);
-      cur.off += length;
+      // A JS scan beats Buffer.indexOf (a native call) on fields this short, and most are empty.
+      const buf = cur.buf;
+      const limit = cur.off + length;
+      let stop = cur.off;
+      while (stop < limit && buf[stop] !== 0) stop++;
+      const v = stop === cur.off ? '' : buf.toString('utf8', cur.off, stop);
+      cur.off = limit;
       return v;
     },
   };

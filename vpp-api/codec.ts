@@ -32,7 +32,8 @@ export interface MessageCodec {
   readonly hasContext: boolean;
   /** Byte offset of `context` in the payload, so a frame that fails to decode can still be matched. */
   readonly contextOffset: number | undefined;
-  encode(value: MessageValue): Buffer;
+  /** The payload; with `headroom`, that many bytes are left (uninitialised) before it for a frame header. */
+  encode(value: MessageValue, headroom?: number): Buffer;
   decode(payload: Buffer): MessageValue;
 }
 
@@ -93,9 +94,9 @@ export class Codec {
       nameCrc: `${def.name}_${def.crc.slice(2)}`,
       hasContext: def.fields.some((f) => f.name === 'context'),
       contextOffset: def.fields.some((f) => f.name === 'context') ? contextOffset : undefined,
-      encode(value) {
-        const buf = Buffer.allocUnsafe(fixed ?? struct.size(value));
-        struct.write(buf, 0, value);
+      encode(value, headroom = 0) {
+        const buf = Buffer.allocUnsafe(headroom + (fixed ?? struct.size(value)));
+        struct.write(buf, headroom, value);
         return buf;
       },
       decode(payload) {
@@ -127,6 +128,7 @@ export class Codec {
       if (typeof entry.fallback === 'number' && entry.codec.zero() === 0n)
         entry.fallback = BigInt(entry.fallback);
     }
+    const shape: MessageValue = Object.fromEntries(entries.map((e) => [e.name, undefined]));
     const sizes = entries.map((e) => e.codec.fixedSize);
     const fixedSize = sizes.every((s) => s !== undefined) ? sizes.reduce((a, b) => a + b, 0) : undefined;
     const valueOf = (entry: StructEntry, obj: MessageValue): unknown => {
@@ -166,7 +168,8 @@ export class Codec {
         return off;
       },
       read(cur) {
-        const out: MessageValue = {};
+        // Cloning a template keeps one hidden class per struct; adding keys one by one does not.
+        const out: MessageValue = { ...shape };
         for (const entry of entries) {
           if (entry.lengthFrom !== undefined) {
             out[entry.name] = (entry.codec as VarArrayCodec).readCount(cur, Number(out[entry.lengthFrom]));

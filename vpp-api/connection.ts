@@ -12,7 +12,7 @@ import {
   type MessageTableEntry,
 } from './message-table.js';
 import { describeRetval } from './retval.js';
-import { SocketTransport } from './transport.js';
+import { FRAME_HEADER_SIZE, SocketTransport } from './transport.js';
 import { RequestSlots, PendingRequests } from './pending.js';
 
 export const DEFAULT_API_SOCKET = '/run/vpp/api.sock';
@@ -175,7 +175,10 @@ export class VppConnection extends EventEmitter {
     await this.slots.acquire();
     try {
       const context = this.allocateContext();
-      const payload = codec.encode({ ...args, _vl_msg_id: id, client_index: this.index, context });
+      const frame = codec.encode(
+        { ...args, _vl_msg_id: id, client_index: this.index, context },
+        FRAME_HEADER_SIZE,
+      );
       const done = this.pending.add(
         context,
         name,
@@ -184,12 +187,12 @@ export class VppConnection extends EventEmitter {
         options.timeoutMs ?? this.options.requestTimeoutMs ?? 5000,
       );
       const transport = this.transport!;
-      await transport.send(payload);
+      await transport.sendFrame(frame);
       if (isDump)
-        await transport.send(
+        await transport.sendFrame(
           this.codec
             .message('control_ping')
-            .encode({ _vl_msg_id: pingId, client_index: this.index, context }),
+            .encode({ _vl_msg_id: pingId, client_index: this.index, context }, FRAME_HEADER_SIZE),
         );
       return await done;
     } finally {

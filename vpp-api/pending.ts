@@ -95,7 +95,9 @@ export class PendingRequests {
 /** A counting semaphore: at most `limit` requests in flight; the rest wait their turn in order. */
 export class RequestSlots {
   private inUse = 0;
-  private readonly waiters: (() => void)[] = [];
+  // A FIFO with a head index: Array.shift is O(n) and thousands of waiters are normal when pipelining.
+  private waiters: (() => void)[] = [];
+  private head = 0;
 
   constructor(readonly limit: number) {}
 
@@ -113,8 +115,15 @@ export class RequestSlots {
 
   /** Passes the slot straight to the next waiter, so inUse never exceeds the limit. */
   release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.inUse--;
+    if (this.head < this.waiters.length) {
+      const next = this.waiters[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+        this.waiters = this.waiters.slice(this.head);
+        this.head = 0;
+      }
+      next();
+    } else {
+      this.inUse--;
+    }
   }
 }

@@ -80,6 +80,7 @@ export class FrameReassembler {
 
 export class SocketTransport {
   private drained: Promise<void> | undefined;
+  private corked = false;
   private closed = false;
 
   private constructor(
@@ -148,14 +149,29 @@ export class SocketTransport {
     return this.closed;
   }
 
-  /** Sends one frame; resolves once the socket can take more (back-pressure: waits for 'drain'). */
+  /** Sends one payload as a frame; resolves once the socket can take more (back-pressure: waits for 'drain'). */
   async send(payload: Buffer): Promise<void> {
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.length);
+    payload.copy(frame, FRAME_HEADER_SIZE);
+    await this.sendFrame(frame);
+  }
+
+  /** Sends a frame whose first 16 bytes are reserved for the header (MessageCodec.encode(v, 16)). */
+  async sendFrame(frame: Buffer): Promise<void> {
     if (this.drained) await this.drained;
     if (this.closed) throw new VppApiError('CLOSED', 'API socket is closed');
-    this.socket.cork();
-    this.socket.write(frameHeader(payload.length));
-    const flowing = this.socket.write(payload);
-    this.socket.uncork();
+    frame.fill(0, 0, FRAME_HEADER_SIZE);
+    frame.writeUInt32BE(frame.length - FRAME_HEADER_SIZE, 8);
+    // Frames sent in the same tick leave in one writev: corked now, uncorked on the next tick.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    const flowing = this.socket.write(frame);
     if (!flowing && !this.drained) {
       this.drained = new Promise<void>((resolve) => {
         const done = (): void => {
