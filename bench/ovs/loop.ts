@@ -1,0 +1,210 @@
+// The testpmd loop through OVS-DPDK and through pktbridge's native cross-connect, in one run: one
+// testpmd (flowgen: generates and counts on both ports) on CPU 0, the DUT's one poller on CPU 1.
+// Usage: flock /tmp/pktbridge-dataplane.lock npx tsx bench/ovs/loop.ts [--seconds N] [--flows N] [--json FILE]
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { pino } from 'pino';
+import { createOvsBackend } from '../../src/backends/ovs/index.js';
+import { portNameFor } from '../../src/backends/ovs/transactions.js';
+import { hasOvsDpdk, startPrivateOvs } from '../../test/helpers/ovs.js';
+import { run, startProcess } from '../../test/helpers/process.js';
+import { startTestpmd, uniquePrefix, type TestpmdPort } from '../../test/helpers/testpmd.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+const NATIVE_DUT = join(repoRoot, 'bench', 'paths', 'native-dut.ts');
+const DUT_CPU = 1;
+
+interface Dut {
+  ports: TestpmdPort[];
+  stop(): Promise<void>;
+}
+
+interface LoopResult {
+  dut: string;
+  mpps?: number;
+  perPortMpps?: number[];
+  skipped?: string;
+}
+
+/** OVS-DPDK as pods use it: two dpdkvhostuserclient ports made by the backend, port-to-port flows. */
+async function startOvsDut(workDir: string): Promise<Dut> {
+  const ovs = await startPrivateOvs({ vswitchd: true, pmdCpuMask: `0x${(1 << DUT_CPU).toString(16)}` });
+  const backend = createOvsBackend({
+    db: ovs.db,
+    bridge: 'br-bench',
+    createBridge: true,
+    log: pino({ level: 'warn' }),
+  });
+  const stop = async (): Promise<void> => {
+    await backend.close();
+    await ovs.stop();
+  };
+  try {
+    const sockets: string[] = [];
+    for (const name of ['a', 'b']) {
+      const socketDir = join(workDir, `ovs-${name}`);
+      const spec = {
+        id: `bench-${name}:net1`,
+        containerId: `bench-${name}`,
+        ifname: 'net1',
+        network: 'bench',
+        iface: { type: 'vhost-user' as const, mode: 'client' as const, queues: 1 },
+        socketDir,
+        socketPath: join(socketDir, 'net1.sock'),
+        socketOwnership: { dirMode: 0o750 },
+        connect: { kind: 'bridge' as const, bridge: 'br-bench' },
+        backendConfig: {},
+      };
+      await backend.attach(spec);
+      sockets.push(spec.socketPath);
+    }
+    const mgmt = `unix:${join(ovs.dir, 'br-bench.mgmt')}`;
+    const [a, b] = [portNameFor('bench-a:net1'), portNameFor('bench-b:net1')];
+    for (const args of [
+      ['del-flows', mgmt],
+      ['add-flow', mgmt, `in_port=${a},actions=output:${b}`],
+      ['add-flow', mgmt, `in_port=${b},actions=output:${a}`],
+    ]) {
+      const result = await run('ovs-ofctl', args, { timeoutMs: 10_000 });
+      if (result.code !== 0) throw new Error(`ovs-ofctl ${args.join(' ')}: ${result.stderr}`);
+    }
+    return { ports: sockets.map((socketPath) => ({ kind: 'virtio-user', socketPath, server: true })), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** pktbridge's native engine cross-connecting two vhost-user server ports (the bench's DUT process). */
+async function startNativeDut(workDir: string): Promise<Dut> {
+  const sockets = [join(workDir, 'native0.sock'), join(workDir, 'native1.sock')];
+  const filePrefix = uniquePrefix('nd');
+  const config = { portType: 'vhost-user', mode: 'xconnect', sockets, workerCpu: DUT_CPU, filePrefix };
+  const dut = startProcess(
+    join(repoRoot, 'node_modules', '.bin', 'tsx'),
+    [NATIVE_DUT, JSON.stringify(config)],
+    {
+      cwd: repoRoot,
+      keepStdinOpen: true,
+      maxLifetimeMs: 180_000,
+    },
+  );
+  const stop = async (): Promise<void> => {
+    dut.child.stdin?.end();
+    await dut.stop(8_000);
+    rmSync(`/var/run/dpdk/${filePrefix}`, { recursive: true, force: true });
+  };
+  try {
+    const line = await dut.waitFor(/^\{"type":/, 60_000);
+    if (!line.includes('"ready"')) throw new Error(`native DUT: ${line}`);
+    return { ports: sockets.map((socketPath) => ({ kind: 'virtio-user', socketPath })), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Mean of testpmd's per-second "Rx-pps" for each port, after dropping the warm-up samples. */
+function meanRxPps(output: string, ports: number, warmup: number): number[] {
+  const samples: number[][] = Array.from({ length: ports }, () => []);
+  const block = /#+ NIC statistics for port (\d+)\s+#+\n([\s\S]*?)\n\s*#{20,}/g;
+  for (const match of output.matchAll(block)) {
+    const pps = /Rx-pps:\s+(\d+)/.exec(match[2] ?? '');
+    if (pps) samples[Number(match[1])]?.push(Number(pps[1]));
+  }
+  return samples.map((s) => {
+    const steady = s.slice(warmup);
+    return steady.length === 0 ? 0 : steady.reduce((a, b) => a + b, 0) / steady.length;
+  });
+}
+
+async function measure(
+  name: string,
+  start: (dir: string) => Promise<Dut>,
+  seconds: number,
+  flows: number,
+): Promise<LoopResult> {
+  const workDir = mkdtempSync(join(tmpdir(), 'pbbench-ovs-'));
+  let dut: Dut | undefined;
+  try {
+    dut = await start(workDir);
+    const testpmd = await startTestpmd({
+      ports: dut.ports,
+      forwardMode: 'txonly',
+      // flowgen sends and counts what comes back on both ports (the harness' type lists no flowgen).
+      extraAppArgs: ['--forward-mode=flowgen', `--flowgen-flows=${flows}`],
+      lcores: `0@${DUT_CPU},1@0`,
+      txPktLen: 64,
+      maxLifetimeMs: (seconds + 60) * 1000,
+    });
+    try {
+      const warmup = 3;
+      await testpmd.waitForStats(
+        () => (testpmd.process.output().match(/Rx-pps/g)?.length ?? 0) >= 2 * (warmup + seconds),
+        (seconds + warmup + 20) * 1000,
+      );
+    } finally {
+      await testpmd.stop();
+    }
+    const perPort = meanRxPps(testpmd.process.output(), dut.ports.length, 3);
+    return {
+      dut: name,
+      mpps: perPort.reduce((a, b) => a + b, 0) / 1e6,
+      perPortMpps: perPort.map((p) => p / 1e6),
+    };
+  } finally {
+    await dut?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      flows: { type: 'string', default: '64' },
+      json: { type: 'string' },
+    },
+  });
+  const seconds = z.coerce.number().int().min(1).max(120).parse(values.seconds);
+  // Distinct UDP flows per port: OVS classifies each (its exact-match cache), a cross-connect does not.
+  const flows = z.coerce.number().int().min(1).max(65535).parse(values.flows);
+  const jsonOut = values.json;
+  const results: LoopResult[] = [];
+  const ovsMissing = hasOvsDpdk();
+  results.push(
+    ovsMissing
+      ? { dut: 'ovs-dpdk', skipped: ovsMissing }
+      : await measure('ovs-dpdk', startOvsDut, seconds, flows),
+  );
+  const nativeMissing = existsSync(NATIVE_DUT)
+    ? undefined
+    : `${NATIVE_DUT} not found (the native DUT has not landed)`;
+  results.push(
+    nativeMissing
+      ? { dut: 'pktbridge-native', skipped: nativeMissing }
+      : await measure('pktbridge-native', startNativeDut, seconds, flows).catch((err: Error) => ({
+          dut: 'pktbridge-native',
+          skipped: err.message.split('\n')[0] ?? 'failed',
+        })),
+  );
+  const [ovs, native] = results;
+  const ratio = ovs?.mpps && native?.mpps ? native.mpps / ovs.mpps : undefined;
+  for (const r of results)
+    console.log(
+      `${r.dut.padEnd(18)} ${r.mpps !== undefined ? `${r.mpps.toFixed(3)} Mpps` : `skipped: ${r.skipped}`}`,
+    );
+  if (ratio !== undefined) console.log(`ratio pktbridge / OVS-DPDK: ${ratio.toFixed(2)}`);
+  if (jsonOut)
+    writeFileSync(jsonOut, JSON.stringify({ seconds, frameSize: 64, flows, results, ratio }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
