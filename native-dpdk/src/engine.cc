@@ -70,6 +70,10 @@ PortSnapshot Engine::add_port(const AddPortRequest& request) {
     if (relay_first) relay_remove(request.name);
     throw;
   }
+  reset_counters(id);
+  // A relayed memif port is polled only once the relay has seen it connect.
+  g_rt.may_poll[id].store(!request.relay);
+  if (relay_first) relay_bind_port(request.name, id);
   if (request.relay && !relay_first) {
     MemifRelaySpec spec = request.relay_spec;
     spec.port_id = id;
@@ -80,9 +84,6 @@ PortSnapshot Engine::add_port(const AddPortRequest& request) {
       throw;
     }
   }
-  reset_counters(id);
-  // A relayed memif port is polled only once the relay has seen it connect.
-  g_rt.may_poll[id].store(!request.relay);
   PortRecord record;
   record.name = request.name;
   record.kind = request.kind;

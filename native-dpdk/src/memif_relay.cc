@@ -63,9 +63,9 @@ sockaddr_un unix_address(const std::string& path, bool abstract, socklen_t* len)
     throw Error("INVALID_ARGUMENT", "socket path longer than 107 bytes: " + path);
   }
   if (abstract) {
-    // DPDK's memif binds abstract names with the full sockaddr_un length (zero padded); match it.
+    // The address length covers the name only (no padding, no NUL), as DPDK's memif does.
     std::memcpy(addr.sun_path + 1, path.data(), path.size());
-    *len = sizeof(addr);
+    *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + path.size());
   } else {
     std::memcpy(addr.sun_path, path.data(), path.size());
     *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
@@ -118,7 +118,7 @@ void close_fd(int& fd) {
 // Stops the workers touching the port and waits until no burst on it can still be running.
 void gate(RelayPort& p) {
   if (!p.connected) return;
-  g_rt.may_poll[p.spec.port_id].store(false, std::memory_order_seq_cst);
+  if (p.spec.port_id != kNoPort) g_rt.may_poll[p.spec.port_id].store(false, std::memory_order_seq_cst);
   synchronize_workers();
   p.connected = false;
   emit_event("peer-disconnected", p.spec.port_name);
@@ -220,7 +220,7 @@ void relay_message(RelayPort& p, bool from_pod) {
   }
   if (type == kMsgConnected) {
     p.connected = true;
-    g_rt.may_poll[p.spec.port_id].store(true, std::memory_order_release);
+    if (p.spec.port_id != kNoPort) g_rt.may_poll[p.spec.port_id].store(true, std::memory_order_release);
     emit_event("peer-connected", p.spec.port_name);
   }
 }
@@ -242,10 +242,8 @@ void on_accept(RelayPort& p, uint32_t key) {
     watch(p.pod_fd, key, kPod);
     watch(p.pmd_fd, key, kPmd);
   } else {
-    if (p.pmd_fd >= 0) {
-      close(fd);
-      return;
-    }
+    // A client PMD connects again only after its restart: its previous channel is finished.
+    if (p.pmd_fd >= 0) teardown(p, false);
     p.pmd_fd = fd;
     watch(p.pmd_fd, key, kPmd);
     try_connect_pod(p, key);
@@ -350,6 +348,16 @@ void relay_add(const MemifRelaySpec& spec, std::function<void()> on_client_lost)
     const uint32_t key = next_key++;
     watch(port->listen_fd, key, kListener);
     relay_ports.emplace(key, std::move(port));
+  });
+}
+
+void relay_bind_port(const std::string& port_name, uint16_t port_id) {
+  run_on_relay([port_name, port_id] {
+    for (auto& [key, port] : relay_ports) {
+      if (port->spec.port_name != port_name) continue;
+      port->spec.port_id = port_id;
+      if (port->connected) g_rt.may_poll[port_id].store(true, std::memory_order_release);
+    }
   });
 }
 

@@ -12,7 +12,7 @@ namespace pb {
 
 struct MemifRelaySpec {
   std::string port_name;
-  uint16_t port_id = 0;
+  uint16_t port_id = UINT16_MAX;  // unknown until the PMD exists (client role)
   bool pmd_is_server = true;  // the PMD's memif role
   std::string pod_socket;     // what the pod connects to (server) or listens on (client)
   bool pod_abstract = false;  // pod_socket names an abstract socket
@@ -23,6 +23,8 @@ struct MemifRelaySpec {
 // Starts the relay thread on first use. `on_client_lost` runs on the relay thread when a PMD in the
 // client role lost its peer and needs a restart to connect again. Throws pb::Error.
 void relay_add(const MemifRelaySpec& spec, std::function<void()> on_client_lost);
+// Tells the relay the ethdev port id of a port added before its PMD existed (client role).
+void relay_bind_port(const std::string& port_name, uint16_t port_id);
 // Closes the port's relay sockets; returns once the relay thread no longer uses them.
 void relay_remove(const std::string& port_name);
 // Ends the relay thread (after every port was removed).
