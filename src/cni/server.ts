@@ -58,7 +58,8 @@ export async function startCniServer(options: CniServerOptions): Promise<CniServ
   // A socket file left by a previous daemon would make listen() fail with EADDRINUSE.
   await rm(options.socketPath, { force: true });
   const connections = new Set<Socket>();
-  const server = createServer((socket) => {
+  // Half-open: the shim shuts down its write side after the request and still reads the reply.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
     serveConnection(socket, options);

@@ -40,6 +40,8 @@ export class FakeAttachmentService implements AttachmentService {
   failNextAttach?: PktbridgeError;
   /** Next check() throws this (once). */
   failNextCheck?: PktbridgeError;
+  /** attach() takes this long (a real backend is not instant). */
+  attachDelayMs = 0;
   statuses: Partial<Record<BackendName, BackendStatus>> = { native: { ready: true, message: 'ok' } };
   private counter = 0;
 
@@ -47,6 +49,7 @@ export class FakeAttachmentService implements AttachmentService {
 
   async attach(request: AttachRequest): Promise<AttachmentRecord> {
     this.calls.push(`attach ${request.containerId}/${request.ifname}`);
+    if (this.attachDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.attachDelayMs));
     if (this.failNextAttach) {
       const err = this.failNextAttach;
       this.failNextAttach = undefined;

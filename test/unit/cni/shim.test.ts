@@ -72,6 +72,14 @@ describe.each(implementations)('%s', (_name, impl) => {
     expect(h.service.get({ containerId: 'c0ffee01', ifname: 'net1' })?.spec.pod?.name).toBe('pod-a');
   });
 
+  it('waits for a daemon that takes its time (the reply follows the request half-close)', async () => {
+    h.service.attachDelayMs = 300;
+    servers.push(await startCniServer({ socketPath, service: h.service, log: pino({ level: 'silent' }) }));
+    const out = await shim(impl, 'ADD', minimalConf({ daemonSocket: socketPath }));
+    expect(out.code).toBe(0);
+    expect(out.json).toMatchObject({ interfaces: [{ name: 'net1' }] });
+  });
+
   it("prints the daemon's CNI error with exit 1", async () => {
     servers.push(await startCniServer({ socketPath, service: h.service, log: pino({ level: 'silent' }) }));
     const out = await shim(impl, 'ADD', minimalConf({ daemonSocket: socketPath, backend: 'nope' }));
