@@ -81,6 +81,9 @@ async function createInterface(
     secret: iface.secret,
   });
   rollback.add(`memif ${swIfIndex}`, () => memif.deleteMemif(conn, swIfIndex));
+  // A master memif's socket file stays on disk after VPP deletes the interface.
+  if (iface.role === 'server')
+    rollback.add(`socket file ${socketPath}`, () => rm(socketPath, { force: true }));
   // memif_create_v2 has no tag field, so the tag that marks it as ours is set separately.
   await interfaces.setTag(conn, swIfIndex, tag);
   return { swIfIndex, kind: 'memif', socketId };

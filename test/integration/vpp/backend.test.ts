@@ -222,6 +222,18 @@ describe('vpp backend', () => {
     });
   });
 
+  it('can speak with the definitions of the VPP host instead of the bundled ones', async () => {
+    const hostDefs = createVppBackend({
+      apiSocket: vpp.socketPath,
+      log,
+      definitionsDir: path.join(sharedVppDir(), 'api'),
+    });
+    cleanups.push(() => hostDefs.close());
+    expect(await hostDefs.status()).toMatchObject({ ready: true });
+    await hostDefs.attach(spec('9999999999999999', vhostIface, { kind: 'none' }));
+    expect(tagged('9999999999999999')).toBeDefined();
+  });
+
   it('reports not ready when nothing listens on the API socket', async () => {
     const absent = createVppBackend({
       apiSocket: path.join(socketRoot, 'absent.sock'),

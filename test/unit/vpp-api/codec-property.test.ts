@@ -89,3 +89,21 @@ describe('codec round trip over generated values', () => {
     );
   });
 });
+
+describe('codec on arbitrary bytes', () => {
+  const names = [...defs.messages.keys()].sort();
+
+  it('either decodes or throws a DECODE error naming the message, never anything else', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.uint8Array({ maxLength: 400 }), (name, bytes) => {
+        try {
+          codec.message(name).decode(Buffer.from(bytes));
+        } catch (err) {
+          expect(err).toMatchObject({ code: 'DECODE' });
+          expect((err as Error).message.startsWith(`${name}.`)).toBe(true);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
