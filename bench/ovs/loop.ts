@@ -1,6 +1,6 @@
 // The testpmd loop through OVS-DPDK and through pktbridge's native cross-connect, in one run: one
 // testpmd (flowgen: generates and counts on both ports) on CPU 0, the DUT's one poller on CPU 1.
-// Usage: flock /tmp/pktbridge-dataplane.lock npx tsx bench/ovs/loop.ts [--seconds N] [--flows N] [--json FILE]
+// Usage: flock /tmp/pktbridge-dataplane.lock npx tsx bench/ovs/loop.ts [--seconds N] [--flows N] [--repeat N] [--json FILE]
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -163,45 +163,81 @@ async function measure(
   }
 }
 
+interface DutSummary {
+  dut: string;
+  /** Median of the repeats, in Mpps; undefined when skipped. */
+  mpps?: number;
+  runs: LoopResult[];
+  skipped?: string;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '10' },
       flows: { type: 'string', default: '64' },
+      repeat: { type: 'string', default: '3' },
       json: { type: 'string' },
     },
   });
   const seconds = z.coerce.number().int().min(1).max(120).parse(values.seconds);
   // Distinct UDP flows per port: OVS classifies each (its exact-match cache), a cross-connect does not.
   const flows = z.coerce.number().int().min(1).max(65535).parse(values.flows);
-  const jsonOut = values.json;
-  const results: LoopResult[] = [];
-  const ovsMissing = hasOvsDpdk();
-  results.push(
-    ovsMissing
-      ? { dut: 'ovs-dpdk', skipped: ovsMissing }
-      : await measure('ovs-dpdk', startOvsDut, seconds, flows),
-  );
+  // The 2 cores are shared with other work: DUTs alternate and the median is reported.
+  const repeat = z.coerce.number().int().min(1).max(10).parse(values.repeat);
   const nativeMissing = existsSync(NATIVE_DUT)
     ? undefined
     : `${NATIVE_DUT} not found (the native DUT has not landed)`;
-  results.push(
-    nativeMissing
-      ? { dut: 'pktbridge-native', skipped: nativeMissing }
-      : await measure('pktbridge-native', startNativeDut, seconds, flows).catch((err: Error) => ({
-          dut: 'pktbridge-native',
-          skipped: err.message.split('\n')[0] ?? 'failed',
-        })),
-  );
-  const [ovs, native] = results;
+  const duts: { name: string; start: (dir: string) => Promise<Dut>; missing?: string }[] = [
+    { name: 'ovs-dpdk', start: startOvsDut, missing: hasOvsDpdk() },
+    { name: 'pktbridge-native', start: startNativeDut, missing: nativeMissing },
+  ];
+  const summaries: DutSummary[] = duts.map((d) => ({
+    dut: d.name,
+    runs: [],
+    ...(d.missing ? { skipped: d.missing } : {}),
+  }));
+  for (let i = 0; i < repeat; i++) {
+    for (const [index, dut] of duts.entries()) {
+      const summary = summaries[index] as DutSummary;
+      if (summary.skipped) continue;
+      const result = await measure(dut.name, dut.start, seconds, flows).catch((err: Error): LoopResult => ({
+        dut: dut.name,
+        skipped: err.message.split('\n')[0] ?? 'failed',
+      }));
+      summary.runs.push(result);
+      console.log(
+        `run ${i + 1}/${repeat} ${dut.name}: ${result.mpps?.toFixed(3) ?? `failed: ${result.skipped}`}`,
+      );
+    }
+  }
+  for (const summary of summaries) {
+    const mpps = summary.runs.flatMap((r) => (r.mpps !== undefined ? [r.mpps] : []));
+    if (mpps.length > 0) summary.mpps = median(mpps);
+    else summary.skipped ??= summary.runs[0]?.skipped ?? 'no successful run';
+  }
+  const [ovs, native] = summaries;
   const ratio = ovs?.mpps && native?.mpps ? native.mpps / ovs.mpps : undefined;
-  for (const r of results)
+  console.log(`\n64-byte frames, ${flows} flows per port, ${seconds} s per run, median of ${repeat}:`);
+  for (const s of summaries) {
+    const runs = s.runs.flatMap((r) => (r.mpps !== undefined ? [r.mpps.toFixed(2)] : [])).join(', ');
     console.log(
-      `${r.dut.padEnd(18)} ${r.mpps !== undefined ? `${r.mpps.toFixed(3)} Mpps` : `skipped: ${r.skipped}`}`,
+      `${s.dut.padEnd(18)} ${s.mpps !== undefined ? `${s.mpps.toFixed(3)} Mpps  (runs: ${runs})` : `skipped: ${s.skipped}`}`,
     );
+  }
   if (ratio !== undefined) console.log(`ratio pktbridge / OVS-DPDK: ${ratio.toFixed(2)}`);
-  if (jsonOut)
-    writeFileSync(jsonOut, JSON.stringify({ seconds, frameSize: 64, flows, results, ratio }, null, 2));
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      JSON.stringify({ seconds, frameSize: 64, flows, repeat, duts: summaries, ratio }, null, 2),
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -141,8 +141,10 @@ export class OvsdbClient extends EventEmitter {
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
-    this.connection?.close();
+    const connection = this.connection;
+    // Cleared first so the close is not reported as a lost connection.
     this.connection = undefined;
+    connection?.close();
     this.removeAllListeners();
   }
 
