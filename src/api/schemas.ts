@@ -265,7 +265,8 @@ export function parseAddPort(message: unknown): PortSpec {
       ringSize: m.ring_size,
       bufferSize: m.buffer_size,
       secret: m.secret,
-      mode: m.mode,
+      // Ethernet is the PMD's default; the engine (22.11 devargs) rejects an explicit mode=ethernet.
+      mode: m.mode === 'ip' ? 'ip' : undefined,
     };
   }
   if (req.vhost_user) {

@@ -65,7 +65,8 @@ export function nativePortSpec(spec: AttachSpec): PortSpec {
     ringSize: iface.ringSize,
     bufferSize: iface.bufferSize,
     secret: iface.secret,
-    mode: iface.mode,
+    // Ethernet is the PMD's default; the engine (22.11 devargs) rejects an explicit mode=ethernet.
+    mode: iface.mode === 'ip' ? 'ip' : undefined,
     abstract: iface.abstract,
     netns: iface.abstract ? spec.netns : undefined,
   };
