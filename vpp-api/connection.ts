@@ -162,18 +162,20 @@ export class VppConnection extends EventEmitter {
     options: RequestOptions,
     closing = false,
   ): Promise<MessageValue[]> {
-    if (this.stateValue !== 'connected' && !closing) {
-      throw new VppApiError('CLOSED', `cannot send ${name}: not connected to VPP (${this.stateValue})`, {
-        message: name,
-      });
-    }
-    const table = this.messageTable;
     const codec = this.codec.message(name);
-    const id = table.id(name);
-    const pingId = isDump ? table.id('control_ping') : 0;
     const replyName = this.codec.defs.services.get(name)?.reply ?? `${name}_reply`;
     await this.slots.acquire();
     try {
+      // Checked after waiting for a slot: the connection may have dropped or been rebuilt meanwhile.
+      if (this.stateValue !== 'connected' && !closing) {
+        throw new VppApiError('CLOSED', `cannot send ${name}: not connected to VPP (${this.stateValue})`, {
+          message: name,
+        });
+      }
+      const table = this.messageTable;
+      const id = table.id(name);
+      const pingId = isDump ? table.id('control_ping') : 0;
+      const transport = this.transport!;
       const context = this.allocateContext();
       const frame = codec.encode(
         { ...args, _vl_msg_id: id, client_index: this.index, context },
@@ -186,14 +188,16 @@ export class VppConnection extends EventEmitter {
         isDump,
         options.timeoutMs ?? this.options.requestTimeoutMs ?? 5000,
       );
-      const transport = this.transport!;
-      await transport.sendFrame(frame);
-      if (isDump)
-        await transport.sendFrame(
-          this.codec
-            .message('control_ping')
-            .encode({ _vl_msg_id: pingId, client_index: this.index, context }, FRAME_HEADER_SIZE),
-        );
+      try {
+        await transport.sendFrame(frame);
+        if (isDump) {
+          const ping = { _vl_msg_id: pingId, client_index: this.index, context };
+          await transport.sendFrame(this.codec.message('control_ping').encode(ping, FRAME_HEADER_SIZE));
+        }
+      } catch (err) {
+        // The request never left: fail it now rather than at its timeout (`done` then rejects with err).
+        this.pending.fail(context, err instanceof VppApiError ? err : new VppApiError('CLOSED', String(err)));
+      }
       return await done;
     } finally {
       this.slots.release();

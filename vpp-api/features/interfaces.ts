@@ -50,15 +50,21 @@ export function isAdminUp(details: iface.SwInterfaceDetails): boolean {
   return (details.flags & IfStatusFlags.IF_STATUS_API_FLAG_ADMIN_UP) !== 0;
 }
 
-/** Subscribes to sw_interface_event (create, admin up/down, delete); resolves with an unsubscribe. */
+/** Subscribes to sw_interface_event (create, up/down, delete), again on reconnect; resolves with an unsubscribe. */
 export async function watchInterfaceEvents(
   conn: VppConnection,
   handler: (event: iface.SwInterfaceEvent) => void,
   pid = process.pid,
 ): Promise<() => Promise<void>> {
   const unsubscribe = iface.onSwInterfaceEvent(conn, handler);
+  // A restarted VPP has forgotten the subscription: ask again on every reconnect.
+  const resubscribe = (): void => {
+    iface.wantInterfaceEvents(conn, { enable_disable: 1, pid }).catch(() => undefined);
+  };
   await iface.wantInterfaceEvents(conn, { enable_disable: 1, pid });
+  conn.on('reconnected', resubscribe);
   return async () => {
+    conn.off('reconnected', resubscribe);
     unsubscribe();
     await iface.wantInterfaceEvents(conn, { enable_disable: 0, pid });
   };

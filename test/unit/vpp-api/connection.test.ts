@@ -235,3 +235,29 @@ describe('VppConnection', () => {
     expect((await conn.request('control_ping')).retval).toBe(0);
   });
 });
+
+describe('interface event watch', () => {
+  it('subscribes again after VPP restarts', async () => {
+    const { watchInterfaceEvents } = await import('../../../vpp-api/features/interfaces.js');
+    const conn = await setup(
+      (request, reply) => reply.send(`${request.name}_reply`, { context: request.fields.context, retval: 0 }),
+      {
+        reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+      },
+    );
+    const stop = await watchInterfaceEvents(conn, () => undefined, 77);
+    const reconnected = once(conn, 'reconnected');
+    await server!.restart();
+    await reconnected;
+    const deadline = Date.now() + 2000;
+    const wants = (): number => server!.received.filter((r) => r.name === 'want_interface_events').length;
+    while (wants() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(
+      server!.received.filter((r) => r.name === 'want_interface_events').map((r) => r.fields),
+    ).toMatchObject([
+      { enable_disable: 1, pid: 77 },
+      { enable_disable: 1, pid: 77 },
+    ]);
+    await stop();
+  });
+});
