@@ -141,6 +141,8 @@ export async function createAttachment(
   };
   const made = await step('create interface', () => createInterface(conn, spec, rollback));
   const { swIfIndex } = made;
+  const mtu = spec.mtu;
+  if (mtu !== undefined) await step('set mtu', () => interfaces.setMtu(conn, swIfIndex, mtu));
   await step('admin up', () => interfaces.setAdminUp(conn, swIfIndex, true));
   const objects: OwnedObject[] = [
     { backend: 'vpp', kind: made.kind, ref: objectRef(apiSocket, swIfIndex), attachmentId: spec.id },

@@ -111,6 +111,12 @@ describe('vpp backend', () => {
     await backend.check(record);
   });
 
+  it('sets the hardware MTU when the spec asks for one', async () => {
+    const s = { ...spec('abababababababab', vhostIface, { kind: 'none' }), mtu: 9000 };
+    await attachRecord(s);
+    expect(tagged(s.id)?.mtu).toBe(9000);
+  });
+
   it('detaches in reverse: leaves the bridge, deletes the empty bridge domain, the memif, its socket and socket file', async () => {
     const s = spec('bbbbbbbbbbbbbbbb', memifIface, { kind: 'bridge', bridge: '42' });
     const record = await attachRecord(s);

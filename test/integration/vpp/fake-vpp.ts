@@ -22,6 +22,7 @@ interface FakeInterface {
   devType: string;
   flags: number;
   tag: string;
+  mtu?: number;
   memif?: { socketId: number; id: number; role: number; mode: number };
   vhost?: { socketPath: string; isServer: boolean };
 }
@@ -209,6 +210,10 @@ export class FakeVpp {
         if (!known(f.sw_if_index)) return send('sw_interface_set_flags_reply', { retval: -2 });
         this.interfaces.get(f.sw_if_index as number)!.flags = f.flags as number;
         return send('sw_interface_set_flags_reply');
+      case 'hw_interface_set_mtu':
+        if (!known(f.sw_if_index)) return send('hw_interface_set_mtu_reply', { retval: -2 });
+        this.interfaces.get(f.sw_if_index as number)!.mtu = f.mtu as number;
+        return send('hw_interface_set_mtu_reply');
       case 'sw_interface_tag_add_del':
         if (!known(f.sw_if_index)) return send('sw_interface_tag_add_del_reply', { retval: -2 });
         this.interfaces.get(f.sw_if_index as number)!.tag = f.is_add ? (f.tag as string) : '';
