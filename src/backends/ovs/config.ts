@@ -2,6 +2,7 @@
 // (spec.backendConfig) validated with zod.
 import { z } from 'zod';
 import { PktbridgeError } from '../../errors.js';
+import type { AttachSpec } from '../backend.js';
 
 /** OVS's own default database socket (Debian packages). */
 export const DEFAULT_OVSDB = 'unix:/var/run/openvswitch/db.sock';
@@ -49,11 +50,27 @@ export interface OvsDefaults {
 export type ResolvedOvsConfig = Omit<OvsNetworkConfig, keyof OvsDefaults> &
   OvsDefaults & { portType: 'dpdkvhostuserclient' | 'dpdkvhostuser' };
 
-/** Validates a network's `ovs` section and fills defaults; errors name the offending field. */
+/**
+ * Validates a network's `ovs` section and fills defaults; errors name the offending field. The
+ * attachment's own fields matter too: its queue count is the default `n_rxq`, and a cross-connect
+ * cannot be honoured (the port joins an OVS bridge; `connect.bridge` defaults to the network name,
+ * so only `ovs.bridge` picks the OVS bridge).
+ */
 export function resolveOvsConfig(
   backendConfig: Record<string, unknown>,
   defaults: OvsDefaults,
+  spec?: Pick<AttachSpec, 'connect' | 'iface'>,
 ): ResolvedOvsConfig {
+  if (spec?.connect.kind === 'xconnect') {
+    throw new PktbridgeError(
+      'INVALID_ARGUMENT',
+      'xconnect: the ovs-dpdk backend attaches ports to a bridge',
+      {
+        field: 'xconnect',
+      },
+    );
+  }
+  const queues = spec?.iface.type === 'vhost-user' && spec.iface.queues > 1 ? spec.iface.queues : undefined;
   const parsed = ovsNetworkConfigSchema.safeParse(backendConfig);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -69,5 +86,6 @@ export function resolveOvsConfig(
     vhostSockDir: c.vhostSockDir ?? defaults.vhostSockDir,
     attachTimeoutMs: c.attachTimeoutMs ?? defaults.attachTimeoutMs,
     portType: c.portType ?? 'dpdkvhostuserclient',
+    ...((c.nRxq ?? queues) !== undefined ? { nRxq: c.nRxq ?? queues } : {}),
   };
 }

@@ -52,7 +52,7 @@ export class OvsBackend implements Backend {
         },
       );
     }
-    const config = resolveOvsConfig(spec.backendConfig, this.defaults);
+    const config = resolveOvsConfig(spec.backendConfig, this.defaults, spec);
     const portName = portNameFor(spec.id);
     if (config.portType === 'dpdkvhostuserclient' && (!spec.socketDir || !spec.socketPath)) {
       throw new PktbridgeError(
@@ -154,7 +154,7 @@ export class OvsBackend implements Backend {
     const state = this.restoreState(record);
     const session = await this.sessions.get(state.db);
     if (await session.findPort(state.portName)) return;
-    const config = resolveOvsConfig(record.spec.backendConfig, this.defaults);
+    const config = resolveOvsConfig(record.spec.backendConfig, this.defaults, record.spec);
     await withRollback((rollback) =>
       this.addPort(session, record.spec, config, state.portName, (what, undo) => rollback.add(what, undo)),
     );
@@ -240,7 +240,7 @@ export class OvsBackend implements Backend {
         createdSocketDir: saved.createdSocketDir === true,
       };
     }
-    const config = resolveOvsConfig(record.spec.backendConfig, this.defaults);
+    const config = resolveOvsConfig(record.spec.backendConfig, this.defaults, record.spec);
     return {
       db: config.db,
       bridge: config.bridge,

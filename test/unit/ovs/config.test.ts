@@ -24,6 +24,28 @@ describe('resolveOvsConfig', () => {
     });
   });
 
+  it('takes n_rxq from the interface queues unless ovs.nRxq says otherwise', () => {
+    const spec = {
+      connect: { kind: 'none' as const },
+      iface: { type: 'vhost-user' as const, mode: 'client' as const, queues: 4 },
+    };
+    expect(resolveOvsConfig({}, defaults, spec).nRxq).toBe(4);
+    expect(resolveOvsConfig({ nRxq: 2 }, defaults, spec).nRxq).toBe(2);
+    expect(
+      resolveOvsConfig({}, defaults, { ...spec, iface: { ...spec.iface, queues: 1 } }).nRxq,
+    ).toBeUndefined();
+  });
+
+  it('rejects a cross-connect, which an OVS bridge port cannot honour', () => {
+    const spec = {
+      connect: { kind: 'xconnect' as const, peer: 'x' },
+      iface: { type: 'vhost-user' as const, mode: 'client' as const, queues: 1 },
+    };
+    expect(() => resolveOvsConfig({}, defaults, spec)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^xconnect:/) }),
+    );
+  });
+
   it.each([
     [{ bridge: 'a-bridge-name-too-long' }, 'ovs.bridge'],
     [{ db: '/var/run/db.sock' }, 'ovs.db'],
