@@ -8,7 +8,6 @@ export type VppApiErrorCode =
   | 'CRC_MISMATCH' // VPP knows the message under another CRC
   | 'TIMEOUT' // no reply within the deadline (VPP drops bad requests silently)
   | 'CLOSED' // the socket closed or was never open
-  | 'BUSY' // too many outstanding requests
   | 'CONNECT' // handshake failed
   | 'RETVAL'; // VPP answered with a negative retval
 

@@ -5,7 +5,6 @@ import { PktbridgeError, toPktbridgeError, type ErrorCode } from '../../errors.j
 const CODES: Record<VppApiError['code'], ErrorCode> = {
   CLOSED: 'UNAVAILABLE',
   CONNECT: 'UNAVAILABLE',
-  BUSY: 'UNAVAILABLE',
   TIMEOUT: 'TIMEOUT',
   CRC_MISMATCH: 'INCOMPATIBLE',
   UNKNOWN_MESSAGE: 'INCOMPATIBLE',
