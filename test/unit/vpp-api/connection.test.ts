@@ -210,6 +210,9 @@ describe('VppConnection', () => {
       { maxOutstanding: 2 },
     );
     const all = Promise.all(Array.from({ length: 5 }, () => conn.request('control_ping')));
+    const deadline = Date.now() + 2000;
+    while (server!.received.length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server!.received.length).toBe(2);
     while (server!.received.length < 5 || held.length > 0) {
