@@ -312,7 +312,14 @@ export class VppConnection extends EventEmitter {
     const name = codec.def.name;
     if (name === 'memclnt_keepalive') return this.answerKeepalive(message);
     if (!codec.hasContext) {
-      for (const handler of this.subscribers.get(name) ?? []) handler(message);
+      for (const handler of this.subscribers.get(name) ?? []) {
+        // A failing subscriber must not take the socket down with it.
+        try {
+          handler(message);
+        } catch (err) {
+          this.options.log?.warn({ err, event: name }, 'event handler threw');
+        }
+      }
       return;
     }
     const context = message.context as number;

@@ -264,3 +264,27 @@ describe('interface event watch', () => {
     await stop();
   });
 });
+
+describe('event delivery', () => {
+  it('keeps the connection when an event handler throws', async () => {
+    const seen: number[] = [];
+    const conn = await setup((request, reply) => {
+      reply.send('sw_interface_event', {
+        client_index: 0x80000001,
+        pid: 1,
+        sw_if_index: 5,
+        flags: 0,
+        deleted: false,
+      });
+      reply.send('control_ping_reply', pingReply(request.fields.context));
+    });
+    conn.subscribe('sw_interface_event', () => {
+      throw new Error('subscriber bug');
+    });
+    conn.subscribe('sw_interface_event', (event) => seen.push(event.sw_if_index as number));
+    expect((await conn.request('control_ping')).retval).toBe(0);
+    expect((await conn.request('control_ping')).retval).toBe(0);
+    expect(seen).toEqual([5, 5]);
+    expect(conn.state).toBe('connected');
+  });
+});
