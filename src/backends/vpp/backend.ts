@@ -28,6 +28,7 @@ import {
 import { apiSocketOf, bridgeDomainId } from './config.js';
 import { ConnectionPool } from './connections.js';
 import { vppError } from './errors.js';
+import { SerialQueue } from './serial.js';
 
 export interface VppBackendOptions {
   /** Default API socket (daemon config `vpp.apiSocket`); a network may override it. */
@@ -45,6 +46,7 @@ export class VppBackend implements Backend {
   private readonly pool: ConnectionPool;
   /** Attachments on record (attached, checked or restored here), re-created after a VPP restart. */
   private readonly known = new Map<string, AttachSpec>();
+  private readonly serial = new SerialQueue();
 
   constructor(private readonly options: VppBackendOptions) {
     this.pool = new ConnectionPool({
@@ -64,13 +66,15 @@ export class VppBackend implements Backend {
   async attach(spec: AttachSpec): Promise<AttachmentResult> {
     const apiSocket = this.socketOf(spec);
     const conn = await this.pool.get(apiSocket);
-    const created = await withRollback(
-      (rollback) => createAttachment(conn, spec, apiSocket, rollback),
-      (failure) =>
-        this.options.log.error(
-          { err: failure.error, step: failure.what, attachment: spec.id },
-          'vpp attach undo failed',
-        ),
+    const created = await this.serial.run(apiSocket, () =>
+      withRollback(
+        (rollback) => createAttachment(conn, spec, apiSocket, rollback),
+        (failure) =>
+          this.options.log.error(
+            { err: failure.error, step: failure.what, attachment: spec.id },
+            'vpp attach undo failed',
+          ),
+      ),
     );
     this.known.set(spec.id, spec);
     this.options.log.info(
@@ -90,10 +94,13 @@ export class VppBackend implements Backend {
   /** Finds the interface by its tag (indexes change when VPP restarts) and removes it in reverse order. */
   async detach(record: AttachmentRecord): Promise<void> {
     const spec = record.spec;
-    const conn = await this.pool.get(this.socketOf(spec));
+    const apiSocket = this.socketOf(spec);
+    const conn = await this.pool.get(apiSocket);
     try {
-      const details = (await taggedInterfaces(conn)).get(spec.id);
-      if (details) await removeInterface(conn, details, this.options.log);
+      await this.serial.run(apiSocket, async () => {
+        const details = (await taggedInterfaces(conn)).get(spec.id);
+        if (details) await removeInterface(conn, details, this.options.log);
+      });
     } catch (err) {
       throw vppError(err, `detach ${spec.id}`);
     }
@@ -178,10 +185,12 @@ export class VppBackend implements Backend {
     const { apiSocket, swIfIndex } = parseObjectRef(object.ref);
     const conn = await this.pool.get(apiSocket);
     try {
-      const details = (await interfaces.listInterfaces(conn)).find((d) => d.sw_if_index === swIfIndex);
-      // Only remove what still carries the orphan's tag: the index may have been reused since list().
-      if (details && details.tag.startsWith(`pktbridge:${object.attachmentId ?? ''}`))
-        await removeInterface(conn, details, this.options.log);
+      await this.serial.run(apiSocket, async () => {
+        const details = (await interfaces.listInterfaces(conn)).find((d) => d.sw_if_index === swIfIndex);
+        // Only remove what still carries the orphan's tag: the index may have been reused since list().
+        if (details && details.tag.startsWith(`pktbridge:${object.attachmentId ?? ''}`))
+          await removeInterface(conn, details, this.options.log);
+      });
     } catch (err) {
       throw vppError(err, `remove orphan ${object.ref}`);
     }
@@ -230,7 +239,9 @@ export class VppBackend implements Backend {
     for (const spec of [...this.known.values()].filter((s) => this.socketOf(s) === apiSocket)) {
       if (tagged.has(spec.id)) continue;
       try {
-        await withRollback((rollback) => createAttachment(conn, spec, apiSocket, rollback));
+        await this.serial.run(apiSocket, () =>
+          withRollback((rollback) => createAttachment(conn, spec, apiSocket, rollback)),
+        );
         log.info({ attachment: spec.id }, 're-created vpp attachment after VPP restart');
       } catch (err) {
         log.error({ err, attachment: spec.id }, 'could not re-create vpp attachment after VPP restart');

@@ -271,3 +271,16 @@ describe('vpp backend', () => {
     );
   });
 });
+
+describe('vpp backend concurrency', () => {
+  it('attaches and detaches many pods on one bridge concurrently without racing on the bridge domain', async () => {
+    const specs = Array.from({ length: 6 }, (_, i) =>
+      spec(`c0ffee000000000${i}`, { ...memifIface, id: i }, { kind: 'bridge', bridge: 'busy' }),
+    );
+    const records = await Promise.all(specs.map((s) => attachRecord(s)));
+    expect(vpp.bridgeDomain(bridgeDomainId('busy'))?.members).toHaveLength(6);
+    await Promise.all(records.map((r) => backend.detach(r)));
+    expect(vpp.bridgeDomain(bridgeDomainId('busy'))).toBeUndefined();
+    expect(vpp.interfaceList().map((i) => i.name)).toEqual(['local0', 'uplink0']);
+  });
+});
