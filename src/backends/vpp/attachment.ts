@@ -47,6 +47,12 @@ async function createInterface(
       'iface.type: the vpp backend serves memif and vhost-user; a PCI function needs VPP dpdk plugin config',
     );
   }
+  if (iface.type === 'memif' && iface.abstract) {
+    throw new PktbridgeError(
+      'FAILED_PRECONDITION',
+      'iface.abstract: the vpp backend uses memif socket files, not abstract sockets',
+    );
+  }
   const socketPath = spec.socketPath;
   if (!socketPath)
     throw new PktbridgeError('INVALID_ARGUMENT', 'socketPath: required for a socket interface');
@@ -60,12 +66,6 @@ async function createInterface(
     });
     rollback.add(`vhost-user ${swIfIndex}`, () => vhost.deleteVhostUser(conn, swIfIndex));
     return { swIfIndex, kind: 'vhost-user' };
-  }
-  if (iface.abstract) {
-    throw new PktbridgeError(
-      'FAILED_PRECONDITION',
-      'iface.abstract: the vpp backend uses memif socket files, not abstract sockets',
-    );
   }
   const socketId = await memif.addMemifSocket(conn, socketPath);
   rollback.add(`memif socket ${socketId}`, () => memif.deleteMemifSocket(conn, socketId));

@@ -173,6 +173,15 @@ describe('vpp backend', () => {
     expect(existsSync(s.socketDir!)).toBe(false);
   });
 
+  it('refuses what it cannot serve before creating anything', async () => {
+    const abstract = spec('acacacacacacacac', { ...memifIface, abstract: true }, { kind: 'none' });
+    await expect(backend.attach(abstract)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    const pci = spec('adadadadadadadad', { type: 'pci', pciAddress: '0000:00:04.0' }, { kind: 'none' });
+    await expect(backend.attach(pci)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    expect(existsSync(abstract.socketDir!)).toBe(false);
+    expect(vpp.interfaceList().map((i) => i.name)).toEqual(['local0', 'uplink0']);
+  });
+
   it('lists only tagged interfaces with their attachment ids, and removes orphans', async () => {
     await attachRecord(spec('1111111111111111', memifIface, { kind: 'none' }));
     await attachRecord(spec('2222222222222222', vhostIface, { kind: 'none' }));
