@@ -23,6 +23,15 @@ export interface MessageDef {
   crc: string;
   module: string;
   fields: FieldDef[];
+  /** The `\brief` line of the message's comment, when it has one. */
+  brief?: string;
+}
+
+/** `\brief Create or remove named socket file` → `Create or remove named socket file`. */
+function briefOf(comment: unknown): string | undefined {
+  if (typeof comment !== 'string') return undefined;
+  const match = /\\brief\s+([^\n]*)/.exec(comment);
+  return match?.[1]?.replace(/\*\/\s*$/, '').trim() || undefined;
 }
 
 export interface StructDef {
@@ -153,7 +162,15 @@ export function parseApiFile(json: unknown, source: string): ParsedApiFile {
     const meta = rest.find((entry) => !isRawField(entry)) as z.infer<typeof rawMeta> | undefined;
     if (!meta)
       throw new VppApiError('DEFINITION', `${source}: message ${name} has no crc`, { source, message: name });
-    return { name, crc: meta.crc, module: raw.module, fields: rest.filter(isRawField).map(toField) };
+    const message: MessageDef = {
+      name,
+      crc: meta.crc,
+      module: raw.module,
+      fields: rest.filter(isRawField).map(toField),
+    };
+    const brief = briefOf(meta.comment);
+    if (brief) message.brief = brief;
+    return message;
   });
   const struct = ([name, ...rest]: z.infer<typeof rawStruct>): StructDef => ({
     name,

@@ -5,7 +5,7 @@ import type { MessageValue } from '../codec.js';
 import type { EventHandler, RequestOptions, VppConnection } from '../connection.js';
 import type * as T from './types.js';
 
-/** l2_xconnect_details (crc 0x472b6b67) */
+/** l2_xconnect_details (crc 0x472b6b67): Reply to l2_xconnect_dump */
 export interface L2XconnectDetails {
   _vl_msg_id: number;
   context: number;
@@ -13,12 +13,12 @@ export interface L2XconnectDetails {
   tx_sw_if_index: T.InterfaceIndex;
 }
 
-/** l2_xconnect_dump (crc 0x51077d14) */
+/** l2_xconnect_dump (crc 0x51077d14): Dump L2 XConnects */
 export interface L2XconnectDump {
 
 }
 
-/** l2_fib_table_details (crc 0xa44ef6b8) */
+/** l2_fib_table_details (crc 0xa44ef6b8): l2 fib table details structure */
 export interface L2FibTableDetails {
   _vl_msg_id: number;
   context: number;
@@ -30,12 +30,12 @@ export interface L2FibTableDetails {
   bvi_mac: boolean;
 }
 
-/** l2_fib_table_dump (crc 0xc25fdce6) */
+/** l2_fib_table_dump (crc 0xc25fdce6): Dump l2 fib (aka bridge domain) table */
 export interface L2FibTableDump {
   bd_id?: number;
 }
 
-/** l2_fib_clear_table (crc 0x51077d14) */
+/** l2_fib_clear_table (crc 0x51077d14): L2 fib clear table request, clear all mac entries in the l2 fib */
 export interface L2FibClearTable {
 
 }
@@ -47,7 +47,7 @@ export interface L2FibClearTableReply {
   retval: number;
 }
 
-/** l2fib_flush_all (crc 0x51077d14) */
+/** l2fib_flush_all (crc 0x51077d14): L2 FIB flush all  entries */
 export interface L2fibFlushAll {
 
 }
@@ -59,7 +59,7 @@ export interface L2fibFlushAllReply {
   retval: number;
 }
 
-/** l2fib_flush_bd (crc 0xc25fdce6) */
+/** l2fib_flush_bd (crc 0xc25fdce6): L2 FIB flush bridge domain entries */
 export interface L2fibFlushBd {
   bd_id?: number;
 }
@@ -71,7 +71,7 @@ export interface L2fibFlushBdReply {
   retval: number;
 }
 
-/** l2fib_flush_int (crc 0xf9e6675e) */
+/** l2fib_flush_int (crc 0xf9e6675e): L2 FIB flush interface entries */
 export interface L2fibFlushInt {
   sw_if_index?: T.InterfaceIndex;
 }
@@ -83,7 +83,7 @@ export interface L2fibFlushIntReply {
   retval: number;
 }
 
-/** l2fib_add_del (crc 0xeddda487) */
+/** l2fib_add_del (crc 0xeddda487): L2 FIB add entry request */
 export interface L2fibAddDel {
   mac?: T.MacAddress;
   bd_id?: number;
@@ -102,7 +102,7 @@ export interface L2fibAddDelReply {
   retval: number;
 }
 
-/** want_l2_macs_events (crc 0x9aabdfde) */
+/** want_l2_macs_events (crc 0x9aabdfde): Register to receive L2 MAC events for learned and aged MAC */
 export interface WantL2MacsEvents {
   /** default 1000 */
   learn_limit?: number;
@@ -122,7 +122,7 @@ export interface WantL2MacsEventsReply {
   retval: number;
 }
 
-/** want_l2_macs_events2 (crc 0xcc1377b0) */
+/** want_l2_macs_events2 (crc 0xcc1377b0): Register to receive L2 MAC events for learned and aged MAC */
 export interface WantL2MacsEvents2 {
   /** default 10 */
   max_macs_in_event?: number;
@@ -138,7 +138,7 @@ export interface WantL2MacsEvents2Reply {
   retval: number;
 }
 
-/** l2fib_set_scan_delay (crc 0xa3b968a4) */
+/** l2fib_set_scan_delay (crc 0xa3b968a4): set l2 table scan delay */
 export interface L2fibSetScanDelay {
   /** default 10 */
   scan_delay?: number;
@@ -151,7 +151,7 @@ export interface L2fibSetScanDelayReply {
   retval: number;
 }
 
-/** l2_macs_event (crc 0x44b8fd64) */
+/** l2_macs_event (crc 0x44b8fd64): L2 MAC event for a list of learned or aged MACs */
 export interface L2MacsEvent {
   _vl_msg_id: number;
   client_index: number;
@@ -160,14 +160,14 @@ export interface L2MacsEvent {
   mac: T.MacEntry[];
 }
 
-/** l2_flags (crc 0xfc41cfe8) */
+/** l2_flags (crc 0xfc41cfe8): Set interface L2 flags (such as L2_LEARN, L2_FWD, */
 export interface L2Flags {
   sw_if_index?: T.InterfaceIndex;
   is_set?: boolean;
   feature_bitmap?: number;
 }
 
-/** l2_flags_reply (crc 0x29b2a2b3) */
+/** l2_flags_reply (crc 0x29b2a2b3): Set interface L2 flags response */
 export interface L2FlagsReply {
   _vl_msg_id: number;
   context: number;
@@ -175,12 +175,12 @@ export interface L2FlagsReply {
   resulting_feature_bitmap: number;
 }
 
-/** l2_flags_get (crc 0xf9e6675e) */
+/** l2_flags_get (crc 0xf9e6675e): Get interface L2 flags (companion getter for l2_flags) */
 export interface L2FlagsGet {
   sw_if_index?: T.InterfaceIndex;
 }
 
-/** l2_flags_get_reply (crc 0x35cb810f) */
+/** l2_flags_get_reply (crc 0x35cb810f): Get interface L2 flags response */
 export interface L2FlagsGetReply {
   _vl_msg_id: number;
   context: number;
@@ -189,7 +189,7 @@ export interface L2FlagsGetReply {
   output_feature_bitmap: number;
 }
 
-/** l2_flags_set (crc 0xd4030647) */
+/** l2_flags_set (crc 0xd4030647): Set interface L2 flags (upgraded companion setter for l2_flags_get). */
 export interface L2FlagsSet {
   sw_if_index?: T.InterfaceIndex;
   is_set?: boolean;
@@ -204,12 +204,12 @@ export interface L2FlagsSetReply {
   retval: number;
 }
 
-/** l2_interface_feat_flags_get (crc 0xf9e6675e) */
+/** l2_interface_feat_flags_get (crc 0xf9e6675e): Get L2 per-interface feature flags */
 export interface L2InterfaceFeatFlagsGet {
   sw_if_index?: T.InterfaceIndex;
 }
 
-/** l2_interface_feat_flags_get_reply (crc 0xa4149215) */
+/** l2_interface_feat_flags_get_reply (crc 0xa4149215): Reply for l2_interface_feat_flags_get */
 export interface L2InterfaceFeatFlagsGetReply {
   _vl_msg_id: number;
   context: number;
@@ -217,7 +217,7 @@ export interface L2InterfaceFeatFlagsGetReply {
   flags: T.L2IntfFeatFlags;
 }
 
-/** l2_interface_feat_flags_set (crc 0xc4e2865c) */
+/** l2_interface_feat_flags_set (crc 0xc4e2865c): Set or clear L2 per-interface feature flags */
 export interface L2InterfaceFeatFlagsSet {
   sw_if_index?: T.InterfaceIndex;
   is_set?: boolean;
@@ -231,7 +231,7 @@ export interface L2InterfaceFeatFlagsSetReply {
   retval: number;
 }
 
-/** bridge_domain_set_mac_age (crc 0xb537ad7b) */
+/** bridge_domain_set_mac_age (crc 0xb537ad7b): L2 bridge domain set mac age */
 export interface BridgeDomainSetMacAge {
   bd_id?: number;
   mac_age?: number;
@@ -244,7 +244,7 @@ export interface BridgeDomainSetMacAgeReply {
   retval: number;
 }
 
-/** bridge_domain_set_default_learn_limit (crc 0xf097ffce) */
+/** bridge_domain_set_default_learn_limit (crc 0xf097ffce): L2 bridge domain set default learn limit */
 export interface BridgeDomainSetDefaultLearnLimit {
   learn_limit?: number;
 }
@@ -256,7 +256,7 @@ export interface BridgeDomainSetDefaultLearnLimitReply {
   retval: number;
 }
 
-/** bridge_domain_set_learn_limit (crc 0x89c52b5f) */
+/** bridge_domain_set_learn_limit (crc 0x89c52b5f): L2 bridge domain set learn limit */
 export interface BridgeDomainSetLearnLimit {
   bd_id?: number;
   learn_limit?: number;
@@ -269,7 +269,7 @@ export interface BridgeDomainSetLearnLimitReply {
   retval: number;
 }
 
-/** bridge_domain_add_del (crc 0x600b7170) */
+/** bridge_domain_add_del (crc 0x600b7170): L2 bridge domain add or delete request - will be deprecated */
 export interface BridgeDomainAddDel {
   bd_id?: number;
   flood?: boolean;
@@ -291,7 +291,7 @@ export interface BridgeDomainAddDelReply {
   retval: number;
 }
 
-/** bridge_domain_add_del_v2 (crc 0x600b7170) */
+/** bridge_domain_add_del_v2 (crc 0x600b7170): L2 bridge domain add delete request version 2 */
 export interface BridgeDomainAddDelV2 {
   bd_id?: number;
   flood?: boolean;
@@ -306,7 +306,7 @@ export interface BridgeDomainAddDelV2 {
   is_add?: boolean;
 }
 
-/** bridge_domain_add_del_v2_reply (crc 0xfcb1e980) */
+/** bridge_domain_add_del_v2_reply (crc 0xfcb1e980): L2 bridge domain add delete version 2 response */
 export interface BridgeDomainAddDelV2Reply {
   _vl_msg_id: number;
   context: number;
@@ -314,7 +314,7 @@ export interface BridgeDomainAddDelV2Reply {
   bd_id: number;
 }
 
-/** bridge_domain_dump (crc 0x74396a43) */
+/** bridge_domain_dump (crc 0x74396a43): L2 bridge domain request operational state details */
 export interface BridgeDomainDump {
   /** default 4294967295 */
   bd_id?: number;
@@ -322,7 +322,7 @@ export interface BridgeDomainDump {
   sw_if_index?: T.InterfaceIndex;
 }
 
-/** bridge_domain_details (crc 0x0fa506fd) */
+/** bridge_domain_details (crc 0x0fa506fd): L2 bridge domain operational state response */
 export interface BridgeDomainDetails {
   _vl_msg_id: number;
   context: number;
@@ -341,14 +341,14 @@ export interface BridgeDomainDetails {
   sw_if_details: T.BridgeDomainSwIf[];
 }
 
-/** bridge_flags (crc 0x1b0c5fbd) */
+/** bridge_flags (crc 0x1b0c5fbd): Set bridge flags request */
 export interface BridgeFlags {
   bd_id?: number;
   is_set?: boolean;
   flags?: T.BdFlags;
 }
 
-/** bridge_flags_reply (crc 0x29b2a2b3) */
+/** bridge_flags_reply (crc 0x29b2a2b3): Set bridge flags response */
 export interface BridgeFlagsReply {
   _vl_msg_id: number;
   context: number;
@@ -356,7 +356,7 @@ export interface BridgeFlagsReply {
   resulting_feature_bitmap: number;
 }
 
-/** l2_interface_vlan_tag_rewrite (crc 0x62cc0bbc) */
+/** l2_interface_vlan_tag_rewrite (crc 0x62cc0bbc): L2 interface vlan tag rewrite configure request */
 export interface L2InterfaceVlanTagRewrite {
   sw_if_index?: T.InterfaceIndex;
   vtr_op?: number;
@@ -372,7 +372,7 @@ export interface L2InterfaceVlanTagRewriteReply {
   retval: number;
 }
 
-/** l2_interface_pbb_tag_rewrite (crc 0x38e802a8) */
+/** l2_interface_pbb_tag_rewrite (crc 0x38e802a8): L2 interface pbb tag rewrite configure request */
 export interface L2InterfacePbbTagRewrite {
   sw_if_index?: T.InterfaceIndex;
   vtr_op?: number;
@@ -390,7 +390,7 @@ export interface L2InterfacePbbTagRewriteReply {
   retval: number;
 }
 
-/** l2_patch_add_del (crc 0xa1f6a6f3) */
+/** l2_patch_add_del (crc 0xa1f6a6f3): L2 interface patch add / del request */
 export interface L2PatchAddDel {
   rx_sw_if_index?: T.InterfaceIndex;
   tx_sw_if_index?: T.InterfaceIndex;
@@ -405,7 +405,7 @@ export interface L2PatchAddDelReply {
   retval: number;
 }
 
-/** sw_interface_set_l2_xconnect (crc 0x4fa28a85) */
+/** sw_interface_set_l2_xconnect (crc 0x4fa28a85): Set L2 XConnect between two interfaces request */
 export interface SwInterfaceSetL2Xconnect {
   rx_sw_if_index?: T.InterfaceIndex;
   tx_sw_if_index?: T.InterfaceIndex;
@@ -451,7 +451,7 @@ export interface BdIpMacAddDelReply {
   retval: number;
 }
 
-/** bd_ip_mac_flush (crc 0xc25fdce6) */
+/** bd_ip_mac_flush (crc 0xc25fdce6): Flush bridge domain IP to MAC entries */
 export interface BdIpMacFlush {
   bd_id?: number;
 }
@@ -463,19 +463,19 @@ export interface BdIpMacFlushReply {
   retval: number;
 }
 
-/** bd_ip_mac_details (crc 0x545af86a) */
+/** bd_ip_mac_details (crc 0x545af86a): bridge domain IP to MAC entry details structure */
 export interface BdIpMacDetails {
   _vl_msg_id: number;
   context: number;
   entry: T.BdIpMac;
 }
 
-/** bd_ip_mac_dump (crc 0xc25fdce6) */
+/** bd_ip_mac_dump (crc 0xc25fdce6): Dump bridge domain IP to MAC entries */
 export interface BdIpMacDump {
   bd_id?: number;
 }
 
-/** l2_interface_efp_filter (crc 0x5501adee) */
+/** l2_interface_efp_filter (crc 0x5501adee): L2 interface ethernet flow point filtering enable/disable request */
 export interface L2InterfaceEfpFilter {
   sw_if_index?: T.InterfaceIndex;
   /** default "true" */
@@ -489,7 +489,7 @@ export interface L2InterfaceEfpFilterReply {
   retval: number;
 }
 
-/** sw_interface_set_vpath (crc 0xae6cfcfb) */
+/** sw_interface_set_vpath (crc 0xae6cfcfb): Interface set vpath request */
 export interface SwInterfaceSetVpath {
   sw_if_index?: T.InterfaceIndex;
   /** default 4294967295 */
@@ -503,14 +503,14 @@ export interface SwInterfaceSetVpathReply {
   retval: number;
 }
 
-/** bvi_create (crc 0xf5398559) */
+/** bvi_create (crc 0xf5398559): Create BVI interface instance request */
 export interface BviCreate {
   mac?: T.MacAddress;
   /** default 4294967295 */
   user_instance?: number;
 }
 
-/** bvi_create_reply (crc 0x5383d31f) */
+/** bvi_create_reply (crc 0x5383d31f): Create BVI interface instance response */
 export interface BviCreateReply {
   _vl_msg_id: number;
   context: number;
@@ -518,7 +518,7 @@ export interface BviCreateReply {
   sw_if_index: T.InterfaceIndex;
 }
 
-/** bvi_delete (crc 0xf9e6675e) */
+/** bvi_delete (crc 0xf9e6675e): Delete BVI interface request */
 export interface BviDelete {
   sw_if_index?: T.InterfaceIndex;
 }
@@ -530,7 +530,7 @@ export interface BviDeleteReply {
   retval: number;
 }
 
-/** want_l2_arp_term_events (crc 0x3ec6d6c2) */
+/** want_l2_arp_term_events (crc 0x3ec6d6c2): Register for IP4 ARP resolution event on receiving ARP reply or */
 export interface WantL2ArpTermEvents {
   enable?: boolean;
   pid?: number;
@@ -543,7 +543,7 @@ export interface WantL2ArpTermEventsReply {
   retval: number;
 }
 
-/** l2_arp_term_event (crc 0x6963e07a) */
+/** l2_arp_term_event (crc 0x6963e07a): Tell client about an IP4 ARP resolution event or */
 export interface L2ArpTermEvent {
   _vl_msg_id: number;
   client_index: number;

@@ -157,12 +157,12 @@ export interface MemclntKeepaliveReply {
   retval: number;
 }
 
-/** control_ping (crc 0x51077d14) */
+/** control_ping (crc 0x51077d14): Control ping from client to api server request */
 export interface ControlPing {
 
 }
 
-/** control_ping_reply (crc 0xf6b0b8ca) */
+/** control_ping_reply (crc 0xf6b0b8ca): Control ping from the client to the server response */
 export interface ControlPingReply {
   _vl_msg_id: number;
   context: number;

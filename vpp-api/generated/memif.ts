@@ -5,7 +5,7 @@ import type { MessageValue } from '../codec.js';
 import type { EventHandler, RequestOptions, VppConnection } from '../connection.js';
 import type * as T from './types.js';
 
-/** memif_socket_filename_add_del (crc 0xa2ce1a10) */
+/** memif_socket_filename_add_del (crc 0xa2ce1a10): Create or remove named socket file for memif interfaces */
 export interface MemifSocketFilenameAddDel {
   is_add?: boolean;
   socket_id?: number;
@@ -19,7 +19,7 @@ export interface MemifSocketFilenameAddDelReply {
   retval: number;
 }
 
-/** memif_socket_filename_add_del_v2 (crc 0x34223bdf) */
+/** memif_socket_filename_add_del_v2 (crc 0x34223bdf): Create or remove named socket file for memif interfaces */
 export interface MemifSocketFilenameAddDelV2 {
   is_add?: boolean;
   /** default 4294967295 */
@@ -27,7 +27,7 @@ export interface MemifSocketFilenameAddDelV2 {
   socket_filename?: string;
 }
 
-/** memif_socket_filename_add_del_v2_reply (crc 0x9f29bdb9) */
+/** memif_socket_filename_add_del_v2_reply (crc 0x9f29bdb9): Create memory interface socket file response */
 export interface MemifSocketFilenameAddDelV2Reply {
   _vl_msg_id: number;
   context: number;
@@ -35,7 +35,7 @@ export interface MemifSocketFilenameAddDelV2Reply {
   socket_id: number;
 }
 
-/** memif_create (crc 0xb1b25061) */
+/** memif_create (crc 0xb1b25061): Create memory interface */
 export interface MemifCreate {
   role?: T.MemifRole;
   mode?: T.MemifMode;
@@ -50,7 +50,7 @@ export interface MemifCreate {
   secret?: string;
 }
 
-/** memif_create_reply (crc 0x5383d31f) */
+/** memif_create_reply (crc 0x5383d31f): Create memory interface response */
 export interface MemifCreateReply {
   _vl_msg_id: number;
   context: number;
@@ -58,7 +58,7 @@ export interface MemifCreateReply {
   sw_if_index: T.InterfaceIndex;
 }
 
-/** memif_create_v2 (crc 0x8c7de5f7) */
+/** memif_create_v2 (crc 0x8c7de5f7): Create memory interface */
 export interface MemifCreateV2 {
   role?: T.MemifRole;
   mode?: T.MemifMode;
@@ -74,7 +74,7 @@ export interface MemifCreateV2 {
   secret?: string;
 }
 
-/** memif_create_v2_reply (crc 0x5383d31f) */
+/** memif_create_v2_reply (crc 0x5383d31f): Create memory interface response */
 export interface MemifCreateV2Reply {
   _vl_msg_id: number;
   context: number;
@@ -82,7 +82,7 @@ export interface MemifCreateV2Reply {
   sw_if_index: T.InterfaceIndex;
 }
 
-/** memif_delete (crc 0xf9e6675e) */
+/** memif_delete (crc 0xf9e6675e): Delete memory interface */
 export interface MemifDelete {
   sw_if_index?: T.InterfaceIndex;
 }
@@ -94,7 +94,7 @@ export interface MemifDeleteReply {
   retval: number;
 }
 
-/** memif_socket_filename_details (crc 0x7ff326f7) */
+/** memif_socket_filename_details (crc 0x7ff326f7): Memory interface details structure */
 export interface MemifSocketFilenameDetails {
   _vl_msg_id: number;
   context: number;
@@ -102,12 +102,12 @@ export interface MemifSocketFilenameDetails {
   socket_filename: string;
 }
 
-/** memif_socket_filename_dump (crc 0x51077d14) */
+/** memif_socket_filename_dump (crc 0x51077d14): Dump the table of socket ids and corresponding filenames */
 export interface MemifSocketFilenameDump {
 
 }
 
-/** memif_details (crc 0xda34feb9) */
+/** memif_details (crc 0xda34feb9): Memory interface details structure */
 export interface MemifDetails {
   _vl_msg_id: number;
   context: number;
@@ -124,7 +124,7 @@ export interface MemifDetails {
   if_name: string;
 }
 
-/** memif_dump (crc 0x51077d14) */
+/** memif_dump (crc 0x51077d14): Dump all memory interfaces */
 export interface MemifDump {
 
 }

@@ -5,7 +5,7 @@ import type { MessageValue } from '../codec.js';
 import type { EventHandler, RequestOptions, VppConnection } from '../connection.js';
 import type * as T from './types.js';
 
-/** create_vhost_user_if (crc 0xc785c6fc) */
+/** create_vhost_user_if (crc 0xc785c6fc): vhost-user interface create request */
 export interface CreateVhostUserIf {
   is_server?: boolean;
   sock_filename?: string;
@@ -20,7 +20,7 @@ export interface CreateVhostUserIf {
   tag?: string;
 }
 
-/** create_vhost_user_if_reply (crc 0x5383d31f) */
+/** create_vhost_user_if_reply (crc 0x5383d31f): vhost-user interface create response */
 export interface CreateVhostUserIfReply {
   _vl_msg_id: number;
   context: number;
@@ -28,7 +28,7 @@ export interface CreateVhostUserIfReply {
   sw_if_index: T.InterfaceIndex;
 }
 
-/** modify_vhost_user_if (crc 0x0e71d40b) */
+/** modify_vhost_user_if (crc 0x0e71d40b): vhost-user interface modify request */
 export interface ModifyVhostUserIf {
   sw_if_index?: T.InterfaceIndex;
   is_server?: boolean;
@@ -46,7 +46,7 @@ export interface ModifyVhostUserIfReply {
   retval: number;
 }
 
-/** create_vhost_user_if_v2 (crc 0xdba1cc1d) */
+/** create_vhost_user_if_v2 (crc 0xdba1cc1d): vhost-user interface create request */
 export interface CreateVhostUserIfV2 {
   is_server?: boolean;
   sock_filename?: string;
@@ -62,7 +62,7 @@ export interface CreateVhostUserIfV2 {
   tag?: string;
 }
 
-/** create_vhost_user_if_v2_reply (crc 0x5383d31f) */
+/** create_vhost_user_if_v2_reply (crc 0x5383d31f): vhost-user interface create response */
 export interface CreateVhostUserIfV2Reply {
   _vl_msg_id: number;
   context: number;
@@ -70,7 +70,7 @@ export interface CreateVhostUserIfV2Reply {
   sw_if_index: T.InterfaceIndex;
 }
 
-/** modify_vhost_user_if_v2 (crc 0xb2483771) */
+/** modify_vhost_user_if_v2 (crc 0xb2483771): vhost-user interface modify request */
 export interface ModifyVhostUserIfV2 {
   sw_if_index?: T.InterfaceIndex;
   is_server?: boolean;
@@ -89,7 +89,7 @@ export interface ModifyVhostUserIfV2Reply {
   retval: number;
 }
 
-/** delete_vhost_user_if (crc 0xf9e6675e) */
+/** delete_vhost_user_if (crc 0xf9e6675e): vhost-user interface delete request */
 export interface DeleteVhostUserIf {
   sw_if_index?: T.InterfaceIndex;
 }
@@ -101,7 +101,7 @@ export interface DeleteVhostUserIfReply {
   retval: number;
 }
 
-/** sw_interface_vhost_user_details (crc 0x0cee1e53) */
+/** sw_interface_vhost_user_details (crc 0x0cee1e53): Vhost-user interface details structure (fix this) */
 export interface SwInterfaceVhostUserDetails {
   _vl_msg_id: number;
   context: number;
@@ -116,7 +116,7 @@ export interface SwInterfaceVhostUserDetails {
   sock_errno: number;
 }
 
-/** sw_interface_vhost_user_dump (crc 0xf9e6675e) */
+/** sw_interface_vhost_user_dump (crc 0xf9e6675e): Vhost-user interface dump request */
 export interface SwInterfaceVhostUserDump {
   /** default 4294967295 */
   sw_if_index?: T.InterfaceIndex;

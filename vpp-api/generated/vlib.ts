@@ -5,7 +5,7 @@ import type { MessageValue } from '../codec.js';
 import type { EventHandler, RequestOptions, VppConnection } from '../connection.js';
 import type * as T from './types.js';
 
-/** cli (crc 0x23bfbfff) */
+/** cli (crc 0x23bfbfff): Process a vpe parser cli string request */
 export interface Cli {
   cmd_in_shmem?: bigint;
 }
@@ -15,7 +15,7 @@ export interface CliInband {
   cmd?: string;
 }
 
-/** cli_reply (crc 0x06d68297) */
+/** cli_reply (crc 0x06d68297): vpe parser cli string response */
 export interface CliReply {
   _vl_msg_id: number;
   context: number;
@@ -31,12 +31,12 @@ export interface CliInbandReply {
   reply: string;
 }
 
-/** get_node_index (crc 0xf1984c64) */
+/** get_node_index (crc 0xf1984c64): Get node index using name request */
 export interface GetNodeIndex {
   node_name?: string;
 }
 
-/** get_node_index_reply (crc 0xa8600b89) */
+/** get_node_index_reply (crc 0xa8600b89): Get node index using name request */
 export interface GetNodeIndexReply {
   _vl_msg_id: number;
   context: number;
@@ -44,13 +44,13 @@ export interface GetNodeIndexReply {
   node_index: number;
 }
 
-/** add_node_next (crc 0x2457116d) */
+/** add_node_next (crc 0x2457116d): Set the next node for a given node request */
 export interface AddNodeNext {
   node_name?: string;
   next_name?: string;
 }
 
-/** add_node_next_reply (crc 0x2ed75f32) */
+/** add_node_next_reply (crc 0x2ed75f32): IP Set the next node for a given node response */
 export interface AddNodeNextReply {
   _vl_msg_id: number;
   context: number;
@@ -58,12 +58,12 @@ export interface AddNodeNextReply {
   next_index: number;
 }
 
-/** show_threads (crc 0x51077d14) */
+/** show_threads (crc 0x51077d14): show_threads display the information about vpp */
 export interface ShowThreads {
 
 }
 
-/** show_threads_reply (crc 0xefd78e83) */
+/** show_threads_reply (crc 0xefd78e83): show_threads_reply */
 export interface ShowThreadsReply {
   _vl_msg_id: number;
   context: number;
@@ -85,13 +85,13 @@ export interface GetNodeGraphReply {
   reply_in_shmem: bigint;
 }
 
-/** get_next_index (crc 0x2457116d) */
+/** get_next_index (crc 0x2457116d): Query relative index via node names */
 export interface GetNextIndex {
   node_name?: string;
   next_name?: string;
 }
 
-/** get_next_index_reply (crc 0x2ed75f32) */
+/** get_next_index_reply (crc 0x2ed75f32): Reply for get next node index */
 export interface GetNextIndexReply {
   _vl_msg_id: number;
   context: number;
@@ -99,13 +99,13 @@ export interface GetNextIndexReply {
   next_index: number;
 }
 
-/** get_f64_endian_value (crc 0x809fcd44) */
+/** get_f64_endian_value (crc 0x809fcd44): f64 types are not standardized across the wire. Sense wire format in each direction by sending the f64 value 1.0. */
 export interface GetF64EndianValue {
   /** default 1 */
   f64_one?: number;
 }
 
-/** get_f64_endian_value_reply (crc 0x7e02e404) */
+/** get_f64_endian_value_reply (crc 0x7e02e404): get_f64_endian_value reply message */
 export interface GetF64EndianValueReply {
   _vl_msg_id: number;
   context: number;
@@ -113,13 +113,13 @@ export interface GetF64EndianValueReply {
   f64_one_result: number;
 }
 
-/** get_f64_increment_by_one (crc 0xb64f027e) */
+/** get_f64_increment_by_one (crc 0xb64f027e): Verify f64 wire format by sending a value and receiving the value + 1.0 */
 export interface GetF64IncrementByOne {
   /** default 1 */
   f64_value?: number;
 }
 
-/** get_f64_increment_by_one_reply (crc 0xd25dbaa3) */
+/** get_f64_increment_by_one_reply (crc 0xd25dbaa3): get_f64_increment_by_one reply */
 export interface GetF64IncrementByOneReply {
   _vl_msg_id: number;
   context: number;

@@ -5,12 +5,12 @@ import type { MessageValue } from '../codec.js';
 import type { EventHandler, RequestOptions, VppConnection } from '../connection.js';
 import type * as T from './types.js';
 
-/** show_version (crc 0x51077d14) */
+/** show_version (crc 0x51077d14): show version */
 export interface ShowVersion {
 
 }
 
-/** show_version_reply (crc 0xc919bde1) */
+/** show_version_reply (crc 0xc919bde1): show version response */
 export interface ShowVersionReply {
   _vl_msg_id: number;
   context: number;
@@ -21,12 +21,12 @@ export interface ShowVersionReply {
   build_directory: string;
 }
 
-/** show_vpe_system_time (crc 0x51077d14) */
+/** show_vpe_system_time (crc 0x51077d14): Show the current system timestamp. */
 export interface ShowVpeSystemTime {
 
 }
 
-/** show_vpe_system_time_reply (crc 0x7ffd8193) */
+/** show_vpe_system_time_reply (crc 0x7ffd8193): Reply for show vpe system time. */
 export interface ShowVpeSystemTimeReply {
   _vl_msg_id: number;
   context: number;

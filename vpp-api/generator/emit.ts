@@ -100,7 +100,7 @@ export function emitModule(module: string, messages: MessageDef[], defs: Definit
     const request = isRequest(message, defs);
     const lines = fieldLines(message.fields, 'T.', request, request ? HEADER_FIELDS : new Set());
     out.push(
-      `/** ${message.name} (crc ${message.crc}) */\nexport interface ${pascal(message.name)} {\n${lines.join('\n')}\n}\n`,
+      `/** ${message.name} (crc ${message.crc})${message.brief ? `: ${message.brief.replace(/\*\//g, '* /')}` : ''} */\nexport interface ${pascal(message.name)} {\n${lines.join('\n')}\n}\n`,
     );
   }
   const crcs = messages.map((m) => `  ${m.name}: '${m.crc}',`).join('\n');
