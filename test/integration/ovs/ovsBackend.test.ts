@@ -1,7 +1,7 @@
 // The OVS-DPDK backend against a real ovsdb-server + ovs-vswitchd (DPDK) with two dpdk-testpmd
 // "pods" on dpdkvhostuserclient ports. Busy pollers: the OVS PMD on CPU 1, both testpmds on CPU 0.
 // Run under the dataplane lock: flock /tmp/pktbridge-dataplane.lock npx vitest run test/integration/ovs
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,22 @@ describe.skipIf(missing !== undefined)('OVS-DPDK backend with real ovs-vswitchd'
     expect(await backend.list()).toEqual([]);
     await expect(backend.check(recordA)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 120_000);
+
+  it('makes a dpdkvhostuser port when asked: OVS serves the socket in its vhost-sock-dir', async () => {
+    const spec = specFor('server', socketRoot, { bridge: BRIDGE, portType: 'dpdkvhostuser' });
+    const record = recordOf(spec, await backend.attach(spec));
+    const socketPath = join(ovs.dir, portNameFor(spec.id));
+    expect(record.result.socketPath).toBe(socketPath);
+    expect(statSync(socketPath).isSocket()).toBe(true);
+    expect(record.result.deviceInfo).toEqual({
+      type: 'vhost-user',
+      version: '1.1.0',
+      'vhost-user': { mode: 'client', path: socketPath },
+    });
+    expect(await ovs.vsctl('get', 'Interface', portNameFor(spec.id), 'type')).toBe('dpdkvhostuser');
+    await backend.detach(record);
+    expect(await ovs.vsctl('--columns=name', 'find', 'Port', `name=${portNameFor(spec.id)}`)).toBe('');
+  });
 
   it('re-creates a port lost from OVS on restore, and removes an orphan on GC', async () => {
     const spec = specFor('restore', socketRoot, { bridge: BRIDGE });

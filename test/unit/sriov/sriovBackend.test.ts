@@ -90,6 +90,21 @@ describe('driver checks', () => {
     expect((await backend.list()).map((o) => o.ref).sort()).toEqual([vfPci(0), vfPci(1)]);
   });
 
+  it('reads sysfs under $SYSFS_ROOT when no root is given', async () => {
+    const saved = process.env.SYSFS_ROOT;
+    process.env.SYSFS_ROOT = sysfs.root;
+    try {
+      const fromEnv = createSriovBackend({ netlink, log, stateDir });
+      await expect(fromEnv.attach(spec('pod-a', vfPci(2)))).rejects.toMatchObject({
+        message: expect.stringContaining('"iavf"'),
+      });
+      expect((await attach(spec('pod-b', vfPci(0)), fromEnv)).result.pciId).toBe(vfPci(0));
+    } finally {
+      if (saved === undefined) delete process.env.SYSFS_ROOT;
+      else process.env.SYSFS_ROOT = saved;
+    }
+  });
+
   it('fails with NOT_FOUND for a PCI address that does not exist', async () => {
     await expect(backend.attach(spec('pod-a', '0000:99:00.1'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
