@@ -8,12 +8,17 @@ import { readRuntimeConfig } from '../runtime-config.js';
 export async function cmdDel(call: CniCall): Promise<CommandOutput> {
   const { env, netconf, service, log } = call;
   const key = { containerId: env.containerId, ifname: env.ifname };
-  const removed = await service.detach(key);
-  log.debug({ ...key, found: removed !== undefined }, 'DEL detached');
-
-  // host-local and friends release by container ID + ifname and accept a second release.
+  // Independent, so side by side; host-local and friends release by container ID + ifname and accept a
+  // second release. Both run even when one fails, so a retried DEL has less left to do.
   const ipam = ipamCallOf(call);
-  if (ipam) await execIpam('DEL', ipam);
+  const [detached, released] = await Promise.allSettled([
+    service.detach(key),
+    ipam ? execIpam('DEL', ipam) : Promise.resolve(undefined),
+  ]);
+  if (detached.status === 'rejected') throw detached.reason;
+  if (released.status === 'rejected') throw released.reason;
+  const removed = detached.value;
+  log.debug({ ...key, found: removed !== undefined }, 'DEL detached');
 
   const meta = removed?.spec.meta as Partial<CniRecordMeta> | undefined;
   const deviceInfoFile = meta?.deviceInfoFile ?? readRuntimeConfig(netconf).deviceInfoFile;
