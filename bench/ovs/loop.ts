@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { pino } from 'pino';
 import { createOvsBackend } from '../../src/backends/ovs/index.js';
 import { portNameFor } from '../../src/backends/ovs/transactions.js';
-import { hasOvsDpdk, startPrivateOvs } from '../../test/helpers/ovs.js';
+import { ovsDpdkUnavailable, startPrivateOvs } from '../../test/helpers/ovs.js';
 import { run, startProcess } from '../../test/helpers/process.js';
 import { startTestpmd, uniquePrefix, type TestpmdPort } from '../../test/helpers/testpmd.js';
 
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     ? undefined
     : `${NATIVE_DUT} not found (the native DUT has not landed)`;
   const duts: { name: string; start: (dir: string) => Promise<Dut>; missing?: string }[] = [
-    { name: 'ovs-dpdk', start: startOvsDut, missing: hasOvsDpdk() },
+    { name: 'ovs-dpdk', start: startOvsDut, missing: ovsDpdkUnavailable(512) },
     { name: 'pktbridge-native', start: startNativeDut, missing: nativeMissing },
   ];
   const summaries: DutSummary[] = duts.map((d) => ({

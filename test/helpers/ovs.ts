@@ -1,7 +1,7 @@
 // Harness for a private Open vSwitch: ovsdb-server on a fresh database and, when asked, the DPDK
 // build of ovs-vswitchd, everything under a temporary run directory; stopped by PID.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, startProcess, type ManagedProcess } from './process.js';
@@ -39,6 +39,19 @@ export function hasOvsDpdk(): string | undefined {
   for (const path of [OVS_SCHEMA, OVS_VSWITCHD_DPDK, '/usr/sbin/ovsdb-server', '/usr/bin/ovsdb-tool']) {
     if (!existsSync(path)) return `${path} is missing (install openvswitch-switch-dpdk)`;
   }
+  return undefined;
+}
+
+/** Why ovs-vswitchd with DPDK cannot run here (binaries, or too few free hugepages), or undefined. */
+export function ovsDpdkUnavailable(socketMemMb = 256): string | undefined {
+  const missing = hasOvsDpdk();
+  if (missing) return missing;
+  const meminfo = readFileSync('/proc/meminfo', 'utf8');
+  const free = Number(/HugePages_Free:\s+(\d+)/.exec(meminfo)?.[1] ?? 0);
+  const pageKb = Number(/Hugepagesize:\s+(\d+) kB/.exec(meminfo)?.[1] ?? 0);
+  const freeMb = (free * pageKb) / 1024;
+  // OVS-DPDK always runs with --in-memory, which needs hugepages (no --no-huge fallback).
+  if (freeMb < socketMemMb) return `only ${freeMb} MB of free hugepages; OVS-DPDK needs ${socketMemMb} MB`;
   return undefined;
 }
 

@@ -9,12 +9,14 @@ import { pino } from 'pino';
 import type { AttachmentRecord, AttachSpec, Backend } from '../../../src/backends/backend.js';
 import { createOvsBackend } from '../../../src/backends/ovs/index.js';
 import { portNameFor } from '../../../src/backends/ovs/transactions.js';
-import { hasOvsDpdk, startPrivateOvs, type PrivateOvs } from '../../helpers/ovs.js';
+import { hasOvsDpdk, ovsDpdkUnavailable, startPrivateOvs, type PrivateOvs } from '../../helpers/ovs.js';
 import { startTestpmd, type Testpmd } from '../../helpers/testpmd.js';
 
 const log = pino({ level: process.env.PKTBRIDGE_TEST_LOG ?? 'silent' });
-const missing = hasOvsDpdk();
+// Checked before any test starts OVS: the hugepages must be free for ovs-vswitchd plus two testpmds.
+const missing = ovsDpdkUnavailable(256 * 3);
 if (missing) console.warn(`skipping OVS-DPDK backend tests: ${missing}`);
+const ovsdbMissing = hasOvsDpdk();
 
 const BRIDGE = 'br-pbtest';
 
@@ -226,7 +228,7 @@ describe.skipIf(missing !== undefined)('OVS-DPDK backend with real ovs-vswitchd'
   });
 });
 
-describe.skipIf(missing !== undefined)('OVS-DPDK backend status without DPDK', () => {
+describe.skipIf(ovsdbMissing !== undefined)('OVS-DPDK backend status without DPDK', () => {
   it('is not ready when ovs-vswitchd has not initialised DPDK', async () => {
     const ovs = await startPrivateOvs();
     const backend = createOvsBackend({ db: ovs.db, log });
