@@ -10,6 +10,7 @@ import { OPEN_VSWITCH_DB, OvsdbClient, type TableUpdates } from '../../../src/ba
 import { map, namedUuid, set, uuidOf } from '../../../src/backends/ovs/ovsdbDatum.js';
 import { PktbridgeError } from '../../../src/errors.js';
 import { hasOvsDpdk, startPrivateOvs, type PrivateOvs } from '../../helpers/ovs.js';
+import { run } from '../../helpers/process.js';
 
 const log = pino({ level: 'silent' });
 const missing = hasOvsDpdk();
@@ -90,6 +91,26 @@ describe.skipIf(missing !== undefined)('OvsdbClient with a real ovsdb-server', (
     await expect
       .poll(() => seen.some((u) => Object.values(u['Bridge'] ?? {}).some((c) => c.new?.['name'] === 'brc3')))
       .toBe(true);
+  });
+
+  it('speaks the same protocol over tcp', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    await run('ovs-appctl', [
+      '-t',
+      join(ovs.dir, 'ovsdb-server.ctl'),
+      'ovsdb-server/add-remote',
+      `ptcp:${port}:127.0.0.1`,
+    ]);
+    const tcpClient = await OvsdbClient.connect({ remote: `tcp:127.0.0.1:${port}`, log });
+    try {
+      const names = (
+        await tcpClient.select(OPEN_VSWITCH_DB, 'Bridge', [['name', '==', 'brc1']], ['name'])
+      ).map((r) => r['name']);
+      expect(names).toEqual(['brc1']);
+      await tcpClient.echo();
+    } finally {
+      await tcpClient.close();
+    }
   });
 
   it('reconnects after ovsdb-server restarts and re-establishes monitors', async () => {
