@@ -52,6 +52,10 @@ export const benchOptionsSchema = z
     /** CPU of the generator's busy lcore and of the DUT's busy lcore. */
     generatorCpu: z.number().int().min(0).default(0),
     dutCpu: z.number().int().min(0).default(1),
+    /** A trial during which other processes used more than this many CPUs is repeated... */
+    maxForeignCpu: z.number().min(0).default(0.1),
+    /** ...at most this many times. */
+    disturbedRetries: z.number().int().min(0).max(10).default(2),
     lockTimeoutS: z.number().positive().default(600),
     quick: z.boolean().default(false),
     /** Print the progress table (off in tests that only want the files). */
@@ -78,6 +82,8 @@ export const QUICK_PRESET = {
   precision: 0.05,
   rounds: 1,
   latencyDurationS: 0.2,
+  // A smoke run checks the pipeline, not the numbers: disturbed trials are flagged, not repeated.
+  disturbedRetries: 0,
 } satisfies BenchOptionsInput;
 
 /** Validates options; `quick` fills every field the caller did not set from QUICK_PRESET. */

@@ -30,6 +30,11 @@ export const trialRecordSchema = z.object({
   rxRatePps: z.number(),
   reordered: z.number(),
   latency: latencySummarySchema,
+  /** CPUs' worth of time other processes (and the hypervisor) took during the trial. */
+  foreignCpu: z.number(),
+  stealCpu: z.number(),
+  /** Above the disturbance threshold: repeated, and not used by the search unless retries ran out. */
+  disturbed: z.boolean(),
   startedAt: z.string(),
 });
 export type TrialRecord = z.infer<typeof trialRecordSchema>;
@@ -113,6 +118,8 @@ export const benchResultSchema = z.object({
     version: z.literal(1),
     startedAt: z.string(),
     finishedAt: z.string(),
+    /** Time spent waiting for the dataplane lock (part of finishedAt - startedAt). */
+    lockWaitS: z.number(),
     host: z.string(),
     kernel: z.string(),
     cpus: z.number(),

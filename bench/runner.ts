@@ -76,6 +76,11 @@ async function measurePath(
         maxRatePps: path.kernel ? options.kernelMaxRatePps : options.maxRatePps,
         options,
         onTrial: record.trial,
+        guard: {
+          maxForeignCpu: options.maxForeignCpu,
+          retries: options.disturbedRetries,
+          quietWaitMs: 10_000,
+        },
       });
       record.figure(figure);
       log(progressRow(`${round}/${options.rounds}`, figure, (Date.now() - started) / 1000));
@@ -120,9 +125,11 @@ export async function runBench(
 
   const trials: TrialRecord[] = [];
   const figures: FigureRecord[] = [];
+  const lockWaitStarted = Date.now();
   const lock = await acquireDataplaneLock(options.lockTimeoutS * 1000, (holders) =>
     say(`waiting for the dataplane lock (held by PID ${holders.join(', ')})`),
   );
+  const lockWaitS = (Date.now() - lockWaitStarted) / 1000;
   try {
     say(progressHeader());
     for (let round = 1; round <= options.rounds; round++) {
@@ -160,6 +167,7 @@ export async function runBench(
       version: 1,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
+      lockWaitS,
       host: hostname(),
       kernel: release(),
       cpus: cpus().length,
@@ -175,6 +183,11 @@ export async function runBench(
   };
   const files = writeResultFiles(resolve(options.outDir), result, renderHtml(result));
   say(`\npaths:\n${pathStatusLines(result.paths)}`);
+  const disturbed = trials.filter((t) => t.disturbed).length;
+  if (disturbed)
+    say(
+      `${disturbed} of ${trials.length} trials ran while other processes used > ${options.maxForeignCpu} CPU`,
+    );
   if (summary.length) say(`\nmedians over ${options.rounds} round(s):\n${summaryTable(summary)}`);
   if (result.ratios.length) say(`\n${ratioTable(result.ratios)}`);
   say(`\nwrote ${files.json}, ${files.trialsCsv}, ${files.summaryCsv}, ${files.html}`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PktbridgeError } from '../../src/errors.js';
 import { startBenchProcess, waitUntil } from '../proc.js';
 import { removeDpdkFiles } from './dpdk-files.js';
-import type { NativeDutConfig } from './native-dut.js';
+import { NATIVE_ADDON, NATIVE_INDEX, type NativeDutConfig } from './native-config.js';
 import type { PathContext, PathUnderTest, RunningPath } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,8 +55,9 @@ async function startNativeDut(
 }
 
 async function nativeMissing(): Promise<string | undefined> {
-  if (!existsSync(join(repoRoot, 'native-dpdk', 'index.ts')))
-    return 'the native engine (native-dpdk/index.ts) has not landed';
+  if (!existsSync(NATIVE_INDEX)) return 'the native engine (native-dpdk/index.ts) is missing';
+  if (!existsSync(NATIVE_ADDON))
+    return `the native addon is not built (${NATIVE_ADDON}): run npm run build:addon`;
   return undefined;
 }
 

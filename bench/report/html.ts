@@ -12,7 +12,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px au
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}.charts{display:flex;flex-wrap:wrap;gap:12px}
-svg.chart{background:#fff;border:1px solid #e3e3e3;font-size:11px}svg .grid{stroke:#eee}svg .axis{stroke:#888}
+figure{margin:0}figcaption{font-weight:600;font-size:13px;margin:4px 0}svg.chart{background:#fff;border:1px solid #e3e3e3;font-size:11px}svg .grid{stroke:#eee}svg .axis{stroke:#888}
 svg .whisker{stroke-width:1.5}svg .reference{stroke:#999;stroke-dasharray:4 3}svg .reference-label{fill:#777}
 .skipped{color:#8a6d3b}.failed{color:#a94442}.good{color:#2e7d32}.bad{color:#c62828}code{background:#f4f4f4;padding:0 3px}`;
 
@@ -81,7 +81,8 @@ export function renderHtml(result: BenchResult): string {
           return barChart({
             id: `latency-${Math.round(load * 100)}`,
             title: `Latency at ${percent(load)} of PDR, ${sizeLabel(latencySize)} frames`,
-            yLabel: 'µs',
+            yLabel: 'µs (log scale)',
+            log: true,
             xLabels: measured.map((p) => p.name),
             series: (['p50Ns', 'p90Ns', 'p99Ns'] as const).map((key) => ({
               name: key.slice(0, 3),
@@ -148,10 +149,21 @@ export function renderHtml(result: BenchResult): string {
       ratioText(r.mrr),
     ];
   });
+  const disturbance = (path: PathName): string => {
+    const own = result.trials.filter((t) => t.path === path);
+    if (!own.length) return '-';
+    const disturbed = own.filter((t) => t.disturbed).length;
+    const meanForeign = own.reduce((sum, t) => sum + t.foreignCpu, 0) / own.length;
+    return `${disturbed}/${own.length} (mean ${meanForeign.toFixed(2)} CPU)`;
+  };
+  const disturbedShare = result.trials.length
+    ? result.trials.filter((t) => t.disturbed).length / result.trials.length
+    : 0;
   const pathRows = result.paths.map((p) => [
     escapeXml(p.name),
     escapeXml(p.label),
     `<span class="${p.status}">${p.status}</span>`,
+    disturbance(p.name),
     escapeXml(
       [p.reason, ...p.failures.map((f) => `round ${f.round}: ${f.message.split('\n')[0]}`)]
         .filter(Boolean)
@@ -177,13 +189,14 @@ export function renderHtml(result: BenchResult): string {
 ${result.meta.cpus} CPUs (${escapeXml(result.meta.cpuModel)}) · kernel ${escapeXml(result.meta.kernel)} · DPDK ${escapeXml(result.meta.dpdkVersion)}<br>
 final trial ${escapeXml(String(o.durationS))} s · ${escapeXml(String(o.rounds))} round(s), paths alternated · NDR/PDR precision ${percent(Number(o.precision))} ·
 generator on CPU ${escapeXml(String(o.generatorCpu))}, DUT on CPU ${escapeXml(String(o.dutCpu))}</p>
+${disturbedShare > 0.2 ? `<p class="bad">${percent(disturbedShare)} of the trials ran while other processes used more than ${escapeXml(String(o.maxForeignCpu))} CPU of this machine: figures are pessimistic and noisy.</p>` : ''}
 <h2>Headline ratios (medians over rounds)</h2>
 ${result.ratios.length ? table(['comparison', 'size', 'NDR', 'PDR', 'MRR'], ratioRows) : '<p>No pair of compared paths was measured in this run.</p>'}
 <h2>Throughput</h2><div class="charts">${charts.join('\n')}</div>
 <h2>Latency (p50 / p90 / p99)</h2><div class="charts">${latencyCharts.join('\n')}</div>
 <h2>Summary</h2>
 ${table(['path', 'size', 'NDR Mpps (min–max)', 'PDR Mpps (min–max)', 'MRR Mpps', ...loads.map((l) => `latency µs @${percent(l)} PDR (p50/p90/p99)`), 'rounds'], summaryRows)}
-<h2>Paths</h2>${table(['path', 'what', 'status', 'note'], pathRows)}
+<h2>Paths</h2>${table(['path', 'what', 'status', 'trials disturbed by other processes', 'note'], pathRows)}
 <h2>Every search</h2>${table(['path', 'size', 'round', 'NDR Mpps', 'PDR Mpps', 'MRR Mpps', 'search trials'], figureRows)}
 <p class="meta">${result.trials.length} trials; every trial is in <code>trials.csv</code> and <code>results.json</code> next to this file.</p>
 <script>${RENDER_CHECK}</script>

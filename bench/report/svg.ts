@@ -16,9 +16,9 @@ export const PALETTE = [
   '#17becf',
 ];
 
-const WIDTH = 720;
-const HEIGHT = 340;
-const MARGIN = { top: 20, right: 190, bottom: 48, left: 64 };
+const WIDTH = 540;
+const HEIGHT = 300;
+const MARGIN = { top: 16, right: 170, bottom: 36, left: 56 };
 const plotW = WIDTH - MARGIN.left - MARGIN.right;
 const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
 
@@ -33,16 +33,33 @@ export function niceTicks(max: number, count = 5): number[] {
   return ticks;
 }
 
+function linearY(yTicks: number[]): (v: number) => number {
+  const yMax = yTicks[yTicks.length - 1]!;
+  return (v) => MARGIN.top + plotH - (v / yMax) * plotH;
+}
+
+/** Decades covering [min, max] for a log axis. */
+export function logTicks(min: number, max: number): number[] {
+  const lo = Math.floor(Math.log10(Math.max(min, 1e-9)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(max, 1e-9))));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
+}
+
+function logY(yTicks: number[]): (v: number) => number {
+  const lo = Math.log10(yTicks[0]!);
+  const hi = Math.log10(yTicks[yTicks.length - 1]!);
+  return (v) => MARGIN.top + plotH - ((Math.log10(Math.max(v, yTicks[0]!)) - lo) / (hi - lo)) * plotH;
+}
+
 function frame(
   id: string,
   title: string,
   yLabel: string,
   xLabels: string[],
   yTicks: number[],
+  y: (v: number) => number,
   body: string,
 ): string {
-  const yMax = yTicks[yTicks.length - 1]!;
-  const y = (v: number): number => MARGIN.top + plotH - (v / yMax) * plotH;
   const grid = yTicks
     .map(
       (t) =>
@@ -58,12 +75,13 @@ function frame(
     )
     .join('');
   return (
+    `<figure><figcaption>${escapeXml(title)}</figcaption>` +
     `<svg class="chart" data-chart="${escapeXml(id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeXml(title)}">` +
     `<title>${escapeXml(title)}</title>${grid}${xs}` +
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" class="axis"/>` +
     `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" class="axis"/>` +
     `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>` +
-    `${body}</svg>`
+    `${body}</svg></figure>`
   );
 }
 
@@ -103,8 +121,7 @@ export function lineChart(options: {
   );
   const refs = options.references ?? [];
   const yTicks = niceTicks(Math.max(...values, ...refs.map((r) => r.value), 0) * 1.05);
-  const yMax = yTicks[yTicks.length - 1]!;
-  const y = (v: number): number => MARGIN.top + plotH - (v / yMax) * plotH;
+  const y = linearY(yTicks);
   const step = plotW / options.xLabels.length;
   const x = (i: number): number => MARGIN.left + step * (i + 0.5);
   let body = refs
@@ -139,7 +156,7 @@ export function lineChart(options: {
     });
   });
   body += legend(options.series.map((s) => s.name));
-  return frame(options.id, options.title, options.yLabel, options.xLabels, yTicks, body);
+  return frame(options.id, options.title, options.yLabel, options.xLabels, yTicks, y, body);
 }
 
 /** Grouped bars: one group per x label, one bar per series (e.g. p50/p90/p99 per path). */
@@ -149,11 +166,15 @@ export function barChart(options: {
   yLabel: string;
   xLabels: string[];
   series: { name: string; values: (number | null)[] }[];
+  /** Log10 y axis, for values spanning decades (latency percentiles). */
+  log?: boolean;
 }): string {
-  const values = options.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const yTicks = niceTicks(Math.max(...values, 0) * 1.05);
-  const yMax = yTicks[yTicks.length - 1]!;
-  const y = (v: number): number => MARGIN.top + plotH - (v / yMax) * plotH;
+  const values = options.series.flatMap((s) => s.values.filter((v): v is number => v !== null && v > 0));
+  const yTicks = options.log
+    ? logTicks(Math.min(...values, 1), Math.max(...values, 10))
+    : niceTicks(Math.max(...values, 0) * 1.05);
+  const y = options.log ? logY(yTicks) : linearY(yTicks);
+  const base = MARGIN.top + plotH;
   const step = plotW / options.xLabels.length;
   const barW = (step * 0.8) / Math.max(1, options.series.length);
   let body = '';
@@ -163,10 +184,10 @@ export function barChart(options: {
       const x = MARGIN.left + step * i + step * 0.1 + barW * si;
       body +=
         `<rect class="bar" data-series="${escapeXml(series.name)}" data-x="${escapeXml(options.xLabels[i]!)}" data-value="${v}" ` +
-        `x="${x}" y="${y(v)}" width="${barW}" height="${Math.max(0.5, MARGIN.top + plotH - y(v))}" fill="${PALETTE[si % PALETTE.length]}">` +
+        `x="${x}" y="${Math.min(y(v), base - 0.5)}" width="${barW}" height="${Math.max(0.5, base - y(v))}" fill="${PALETTE[si % PALETTE.length]}">` +
         `<title>${escapeXml(`${options.xLabels[i]} ${series.name}: ${v.toFixed(2)}`)}</title></rect>`;
     });
   });
   body += legend(options.series.map((s) => s.name));
-  return frame(options.id, options.title, options.yLabel, options.xLabels, yTicks, body);
+  return frame(options.id, options.title, options.yLabel, options.xLabels, yTicks, y, body);
 }

@@ -1,5 +1,6 @@
 // One set of RFC 2544 figures for one path, frame size and round: MRR at full offered load, NDR and
 // PDR by the search, then latency trials at fractions of the PDR. Every trial is handed to `onTrial`.
+import { cpuSnapshot, disturbanceBetween, waitForQuiet, type Disturbance } from '../cpu-guard.js';
 import type { BenchOptions, FrameSize, PathName } from '../options.js';
 import type { FigureRecord, TrialRecord } from '../results.js';
 import type { GeneratorTrial, TrialRequest } from '../trafficgen/generator.js';
@@ -26,6 +27,8 @@ export interface FigureContext {
     | 'latencyLoads'
     | 'latencyDurationS'
   >;
+  /** Repeat trials that other processes disturbed (off in tests that fake the device). */
+  guard?: { maxForeignCpu: number; retries: number; quietWaitMs: number };
   onTrial(trial: TrialRecord): void;
 }
 
@@ -34,6 +37,7 @@ export function toTrialRecord(
   context: Pick<FigureContext, 'path' | 'round' | 'frameSize'>,
   purpose: TrialRecord['purpose'],
   startedAt: Date,
+  disturbance: Disturbance & { disturbed: boolean } = { foreignCpu: 0, stealCpu: 0, disturbed: false },
 ): TrialRecord {
   return {
     path: context.path,
@@ -60,6 +64,7 @@ export function toTrialRecord(
       p99Ns: result.latencyNs.p99,
       maxNs: result.latencyNs.max,
     },
+    ...disturbance,
     startedAt: startedAt.toISOString(),
   };
 }
@@ -71,11 +76,17 @@ export async function measureFigures(runner: TrialRunner, ctx: FigureContext): P
     durationS: number,
     purpose: TrialRecord['purpose'],
   ): Promise<TrialRecord> => {
-    const startedAt = new Date();
-    const result = await runner.trial({ ratePps, durationS, frameSize: ctx.frameSize });
-    const record = toTrialRecord(result, ctx, purpose, startedAt);
-    ctx.onTrial(record);
-    return record;
+    for (let attempt = 0; ; attempt++) {
+      const startedAt = new Date();
+      const before = ctx.guard ? cpuSnapshot() : undefined;
+      const result = await runner.trial({ ratePps, durationS, frameSize: ctx.frameSize });
+      const load = before ? disturbanceBetween(before, cpuSnapshot()) : { foreignCpu: 0, stealCpu: 0 };
+      const disturbed = ctx.guard !== undefined && load.foreignCpu + load.stealCpu > ctx.guard.maxForeignCpu;
+      const record = toTrialRecord(result, ctx, purpose, startedAt, { ...load, disturbed });
+      ctx.onTrial(record);
+      if (!disturbed || attempt >= (ctx.guard?.retries ?? 0)) return record;
+      await waitForQuiet(ctx.guard!.maxForeignCpu, ctx.guard!.quietWaitMs);
+    }
   };
 
   const mrr = await runTrial(ctx.maxRatePps, options.durationS, 'mrr');

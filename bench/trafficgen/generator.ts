@@ -145,7 +145,7 @@ export class TrafficGenerator {
 
   async trial(request: TrialRequest): Promise<GeneratorTrial> {
     const id = this.nextId++ & 0xffff;
-    const drainMs = request.drainMs ?? 20;
+    const drainMs = request.drainMs ?? 50;
     const rate = Math.max(1, Math.round(request.ratePps));
     this.proc.write(
       `trial id=${id} rate=${rate} duration=${request.durationS} size=${request.frameSize} drain-ms=${drainMs}\n`,
