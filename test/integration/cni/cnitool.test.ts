@@ -2,7 +2,16 @@
 // (native backend); Debian's host-local and static do IPAM; dpdk-testpmd as the pods' app exchanges
 // traffic over the returned sockets. Run under the dataplane lock (it starts busy pollers).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,5 +204,86 @@ describe('two pods on one network', () => {
       });
       expect([delA.code, delB.code]).toEqual([0, 0]);
     }
+  });
+});
+
+// The shim exec'd directly, as a runtime does, so the exact CNI code can be asserted (cnitool prints
+// only the message).
+describe('bad input through the shim and the real daemon', () => {
+  const dataDir = (): string => join(dir, 'ipam-bad');
+  const hostLocal = (): Record<string, unknown> => ({
+    type: 'host-local',
+    subnet: '10.68.0.0/24',
+    dataDir: dataDir(),
+  });
+  const cases: { name: string; code: number; conf: () => Record<string, unknown>; ifname?: string }[] = [
+    { name: 'unknown backend', code: 7, conf: () => ({ backend: 'netmap', interface: { type: 'memif' } }) },
+    {
+      name: 'socket dir outside the socket root',
+      code: 7,
+      conf: () => ({
+        interface: { type: 'vhost-user' },
+        socket: { dir: '/etc/pktbridge-evil' },
+        ipam: hostLocal(),
+      }),
+    },
+    {
+      name: 'IPAM plugin missing',
+      code: 7,
+      conf: () => ({ interface: { type: 'vhost-user' }, ipam: { type: 'no-such-ipam' } }),
+    },
+    {
+      name: 'IPAM plugin failing (while the port is made)',
+      code: 11,
+      conf: () => ({ interface: { type: 'vhost-user' }, ipam: { type: 'failing-ipam' } }),
+    },
+    {
+      name: 'an ifname of 16 characters',
+      code: 4,
+      ifname: 'net0123456789abc',
+      conf: () => ({ interface: { type: 'vhost-user' }, ipam: hostLocal() }),
+    },
+  ];
+
+  it.each(cases)('$name → CNI code $code, nothing left behind', async ({ code, conf, ifname }, ctx) => {
+    requireCniServer((note) => ctx.skip(note));
+    const pluginDir = join(dir, 'fake-plugins');
+    mkdirSync(pluginDir, { recursive: true });
+    writeFileSync(
+      join(pluginDir, 'failing-ipam'),
+      `#!/bin/sh\necho '{"cniVersion":"1.0.0","code":11,"msg":"pool busy"}'\nexit 1\n`,
+    );
+    chmodSync(join(pluginDir, 'failing-ipam'), 0o755);
+    const ns = await pod();
+    const deviceInfoFile = join(dir, 'devinfo-bad.json');
+    const before = readdirSync(daemon!.socketRoot).sort();
+    const containerId = `bad${Date.now()}`;
+    const netconf = {
+      cniVersion: '1.0.0',
+      name: 'dp-bad',
+      type: 'vhost-cni',
+      daemonSocket: cniSocket,
+      runtimeConfig: { CNIDeviceInfoFile: deviceInfoFile },
+      ...conf(),
+    };
+    const out = await run(join(shimDir, 'vhost-cni'), [], {
+      env: {
+        CNI_COMMAND: 'ADD',
+        CNI_CONTAINERID: containerId,
+        CNI_NETNS: ns.path,
+        CNI_IFNAME: ifname ?? 'net1',
+        CNI_PATH: `${pluginDir}:${REFERENCE_PLUGINS}`,
+        CNI_ARGS: '',
+      },
+      stdin: JSON.stringify(netconf),
+      timeoutMs: 30_000,
+    });
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ cniVersion: '1.0.0', code });
+    expect(readdirSync(daemon!.socketRoot).sort()).toEqual(before);
+    expect(existsSync(deviceInfoFile)).toBe(false);
+    expect(leases(dataDir(), 'dp-bad')).toEqual([]);
+    const attachments = await daemon!.cli(['attachments', '--json']);
+    expect(attachments.stdout).not.toContain(containerId);
   });
 });
