@@ -93,9 +93,9 @@ function requireCniServer(skip: (note?: string) => void): void {
   }
 }
 
-const leases = (dataDir: string): string[] =>
-  existsSync(join(dataDir, 'dp-a'))
-    ? readdirSync(join(dataDir, 'dp-a')).filter((f) => /^[0-9.]+$/.test(f))
+const leases = (dataDir: string, network = 'dp-a'): string[] =>
+  existsSync(join(dataDir, network))
+    ? readdirSync(join(dataDir, network)).filter((f) => /^[0-9.]+$/.test(f))
     : [];
 
 describe.each([
@@ -245,7 +245,7 @@ describe('bad input through the shim and the real daemon', () => {
     },
   ];
 
-  it.each(cases)('$name → CNI code $code, nothing left behind', async ({ code, conf, ifname }, ctx) => {
+  it.for(cases)('$name → CNI code $code, nothing left behind', async ({ code, conf, ifname }, ctx) => {
     requireCniServer((note) => ctx.skip(note));
     const pluginDir = join(dir, 'fake-plugins');
     mkdirSync(pluginDir, { recursive: true });
