@@ -189,6 +189,22 @@ describe('GC', () => {
   it('is refused for a 1.0.0 config with code 1', async () => {
     expect((await h.call('GC', minimalConf())).json).toMatchObject({ code: 1 });
   });
+
+  it('succeeds with an IPAM plugin that only speaks up to 1.0.0 (GC not delegated)', async () => {
+    const conf = minimalConf({ cniVersion: '1.1.0', ipam: h.hostLocal(), 'cni.dev/valid-attachments': [] });
+    expect(await h.call('GC', conf, { CNI_CONTAINERID: undefined })).toMatchObject({
+      exitCode: 0,
+      stdout: '',
+    });
+  });
+
+  it('delegates GC to an IPAM plugin that speaks 1.1.0', async () => {
+    const marker = join(h.dir, 'ipam-gc-called');
+    h.addFakePlugin('gc-ipam', `[ "$CNI_COMMAND" = GC ] && touch ${marker}; exit 0`);
+    const conf = minimalConf({ cniVersion: '1.1.0', ipam: { type: 'gc-ipam' } });
+    expect((await h.call('GC', conf)).exitCode).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
 });
 
 describe('STATUS', () => {
@@ -196,6 +212,17 @@ describe('STATUS', () => {
 
   it('succeeds silently when the backend is ready', async () => {
     expect(await h.call('STATUS', conf)).toMatchObject({ exitCode: 0, stdout: '' });
+  });
+
+  it('passes with an IPAM plugin that does not speak STATUS', async () => {
+    expect((await h.call('STATUS', { ...conf, ipam: h.hostLocal() })).exitCode).toBe(0);
+  });
+
+  it("reports the IPAM plugin's own STATUS error", async () => {
+    h.addFakePlugin('down-ipam', `echo '{"cniVersion":"1.1.0","code":50,"msg":"no pool"}'; exit 1`);
+    expect((await h.call('STATUS', { ...conf, ipam: { type: 'down-ipam' } })).json).toMatchObject({
+      code: 50,
+    });
   });
 
   it('reports 50 when the backend is not ready or not enabled', async () => {
