@@ -111,6 +111,7 @@ export class Engine extends EventEmitter {
     /** The EAL arguments the engine was started with. */
     readonly ealArgs: string[],
     private readonly workerCount: number,
+    private readonly memifRelay: boolean,
   ) {
     super();
   }
@@ -129,7 +130,13 @@ export class Engine extends EventEmitter {
       const ealArgs = await call(() =>
         native.init(valid, (event) => emitter.engine?.emit('event', event as EngineEvent)),
       );
-      emitter.engine = new Engine(native, runtimeDir, ealArgs, valid.workerCpus.length);
+      emitter.engine = new Engine(
+        native,
+        runtimeDir,
+        ealArgs,
+        valid.workerCpus.length,
+        valid.memifRelay ?? true,
+      );
       return emitter.engine;
     } catch (err) {
       rmSync(runtimeDir, { recursive: true, force: true });
@@ -139,7 +146,7 @@ export class Engine extends EventEmitter {
 
   async addPort(spec: PortSpec): Promise<PortInfo> {
     const valid = parse(portSpecSchema, spec, 'spec');
-    const request = nativePortRequest(valid, this.workerCount, this.runtimeDir);
+    const request = nativePortRequest(valid, this.workerCount, this.runtimeDir, this.memifRelay);
     return (await call(() => this.native.addPort(request))) as PortInfo;
   }
 

@@ -12,12 +12,20 @@ const { values } = parseArgs({
   options: {
     cycles: { type: 'string', default: '300' },
     huge: { type: 'boolean', default: false },
+    // Without the relay (DPDK's memif owns the pod socket): shows the crash the relay prevents.
+    direct: { type: 'boolean', default: false },
   },
 });
 const cycles = Number(values.cycles);
 const filePrefix = uniquePrefix('stress');
 const dir = mkdtempSync('/tmp/pbstress-');
-const engine = await Engine.init({ workerCpus: [1], filePrefix, noHuge: !values.huge, logLevel: 'error' });
+const engine = await Engine.init({
+  workerCpus: [1],
+  filePrefix,
+  noHuge: !values.huge,
+  logLevel: 'error',
+  memifRelay: !values.direct,
+});
 const started = Date.now();
 let disconnects = 0;
 engine.on('event', (event: { type: string }) => {
@@ -58,6 +66,7 @@ try {
   console.log(
     JSON.stringify({
       cycles,
+      relay: !values.direct,
       crashes: 0,
       peerDisconnectEvents: disconnects,
       packetsForwarded: ma.rxPackets + engine.stats('mb').rxPackets,

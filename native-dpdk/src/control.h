@@ -12,6 +12,10 @@ namespace pb {
 class ControlThread {
  public:
   using Task = std::function<void()>;
+  // A process that exits without Engine.shutdown() must not abort in std::thread's destructor.
+  ~ControlThread() {
+    if (thread_.joinable()) thread_.detach();
+  }
   void start(Task on_tick);
   void post(Task task);
   // Runs the queued tasks, then ends the thread. Idempotent.

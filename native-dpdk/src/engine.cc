@@ -110,11 +110,12 @@ void Engine::remove_port(const std::string& name) {
       members.erase(std::remove(members.begin(), members.end(), name), members.end());
     }
   }
-  if (record.relayed) relay_remove(name);
+  if (record.relayed) relay_detach_pod(name);
   g_rt.may_poll[record.id].store(false);
   rebuild();  // waits for the grace period: no worker polls or transmits on the port after this
   if (!record.bridge.empty()) bridges_.at(record.bridge).table->age(0, record.id);
   port_destroy(record.id, record.setup.bus, record.setup.dev_name);
+  if (record.relayed) relay_remove(name);
 }
 
 void Engine::connect(const std::string& a, const std::string& b) {

@@ -49,7 +49,13 @@ struct RelayPort {
 
 std::mutex command_mutex;
 std::deque<std::function<void()>> commands;
-std::thread relay_thread;
+// Detached rather than destroyed joinable (std::terminate) when the process exits without shutdown.
+struct RelayThread : std::thread {
+  using std::thread::operator=;
+  ~RelayThread() {
+    if (joinable()) detach();
+  }
+} relay_thread;
 int epoll_fd = -1;
 int wake_fd = -1;
 bool stopping = false;
@@ -361,6 +367,22 @@ void relay_bind_port(const std::string& port_name, uint16_t port_id) {
   });
 }
 
+void relay_detach_pod(const std::string& port_name) {
+  run_on_relay([port_name] {
+    for (auto& [key, port] : relay_ports) {
+      RelayPort& p = *port;
+      if (p.spec.port_name != port_name) continue;
+      gate(p);
+      close_fd(p.pod_fd);
+      p.pod_pending = false;
+      p.on_client_lost = nullptr;
+      close_fd(p.listen_fd);
+      const std::string& listened = p.spec.pmd_is_server ? p.spec.pod_socket : p.spec.pmd_socket;
+      if (!(p.spec.pmd_is_server && p.spec.pod_abstract)) unlink(listened.c_str());
+    }
+  });
+}
+
 void relay_remove(const std::string& port_name) {
   run_on_relay([port_name] {
     for (auto it = relay_ports.begin(); it != relay_ports.end(); ++it) {
@@ -370,8 +392,6 @@ void relay_remove(const std::string& port_name) {
       close_fd(p.pod_fd);
       close_fd(p.pmd_fd);
       close_fd(p.listen_fd);
-      const std::string& listened = p.spec.pmd_is_server ? p.spec.pod_socket : p.spec.pmd_socket;
-      if (!(p.spec.pmd_is_server && p.spec.pod_abstract)) unlink(listened.c_str());
       relay_ports.erase(it);
       return;
     }

@@ -25,7 +25,10 @@ struct MemifRelaySpec {
 void relay_add(const MemifRelaySpec& spec, std::function<void()> on_client_lost);
 // Tells the relay the ethdev port id of a port added before its PMD existed (client role).
 void relay_bind_port(const std::string& port_name, uint16_t port_id);
-// Closes the port's relay sockets; returns once the relay thread no longer uses them.
+// First half of removing a port: stops polling it and closes the pod-facing side, but keeps the
+// PMD's channel open so that the PMD's own dev_stop, not its interrupt thread, disconnects it.
+void relay_detach_pod(const std::string& port_name);
+// Closes the port's remaining relay sockets; returns once the relay thread no longer uses them.
 void relay_remove(const std::string& port_name);
 // Ends the relay thread (after every port was removed).
 void relay_shutdown();

@@ -36,6 +36,7 @@ export function nativePortRequest(
   spec: PortSpecInput,
   workers: number,
   runtimeDir: string,
+  memifRelay = true,
 ): NativePortRequest {
   const base = { name: spec.name, kind: spec.kind, bus: 'vdev' as const, rxQueues: 1 };
   switch (spec.kind) {
@@ -54,6 +55,7 @@ export function nativePortRequest(
     }
     case 'memif': {
       const devName = `net_memif_${spec.name}`;
+      if (!memifRelay) return directMemifRequest(spec, devName);
       // The PMD only ever sees the relay's private filesystem socket; the pod sees the relay.
       const pmdSocket = join(runtimeDir, `${spec.name}.sock`);
       const args = [
@@ -105,4 +107,21 @@ export function nativePortRequest(
       return { ...base, devName, devargs: devName };
     }
   }
+}
+
+/** memif without the relay: the PMD binds the pod-facing socket itself (see EngineOptions.memifRelay). */
+function directMemifRequest(
+  spec: Extract<PortSpecInput, { kind: 'memif' }>,
+  devName: string,
+): NativePortRequest {
+  const abstract = spec.abstract ? 'yes' : 'no';
+  return {
+    name: spec.name,
+    kind: 'memif',
+    bus: 'vdev',
+    rxQueues: 1,
+    devName,
+    socketPath: spec.socketPath,
+    devargs: `${devName},role=${spec.role},id=${spec.id ?? 0},socket=${spec.socketPath},socket-abstract=${abstract}`,
+  };
 }

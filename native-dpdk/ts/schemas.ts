@@ -33,6 +33,11 @@ export const engineOptionsSchema = z.object({
   extraEalArgs: z.array(z.string()).optional(),
   /** mbufs in the shared pool (default 16383); every port's rings must fit in it. */
   poolMbufs: z.number().int().min(1023).max(1_048_575).optional(),
+  /**
+   * false lets memif PMDs own the pod-facing socket directly (no control-channel relay). That
+   * reproduces DPDK 22.11's memif disconnect crash: for the stress benchmark only.
+   */
+  memifRelay: z.boolean().optional(),
   /** Bridge MAC entries not refreshed for this long are forgotten (default 300 s). */
   macAgeingSec: z.number().positive().optional(),
 });

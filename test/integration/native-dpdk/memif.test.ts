@@ -94,6 +94,15 @@ describe.skipIf(skip)('memif ports with testpmd net_memif as the pod', () => {
     await tp.waitForStats((s) => (s.get(1)?.rxPackets ?? 0) > 0 && (s.get(0)?.rxPackets ?? 0) > 0);
   }, 90_000);
 
+  it('removes a memif port while traffic flows through it', async () => {
+    await crossConnectedServers('ma', 'mb');
+    await pod({ forwardMode: 'io', txFirst: true, burst: 64 }, clients('ma', 'mb'));
+    await waitUntil(() => fx.engine.stats('mb').rxPackets > 50_000, 'traffic');
+    await fx.engine.removePort('mb');
+    expect(fx.engine.ports().map((p) => p.name)).toEqual(['ma']);
+    expect(fx.engine.stats('ma').rxPackets).toBeGreaterThan(0);
+  });
+
   it('connects as the memif client to a pod that is the server, and again after the pod restarts', async () => {
     const servers: TestpmdPort[] = ['ca', 'cb'].map((name) => ({
       kind: 'memif',

@@ -94,6 +94,32 @@ describe.skipIf(skip)('vhost-user ports with testpmd virtio-user as the pod', ()
     expect(testpmd!.process.child.exitCode).toBeNull();
   });
 
+  it('connects as the vhost-user client to a pod serving the socket, and reconnects after it restarts', async () => {
+    for (const name of ['ca', 'cb']) {
+      await fx.engine.addPort({ kind: 'vhost-user', name, socketPath: sock(name), mode: 'client' });
+    }
+    await fx.engine.connect('ca', 'cb');
+    const serve = async (): Promise<Testpmd> => {
+      testpmd = await startTestpmd({
+        ports: ['ca', 'cb'].map((name) => ({ kind: 'virtio-user', socketPath: sock(name), server: true })),
+        forwardMode: 'io',
+        txFirst: true,
+        maxLifetimeMs: 60_000,
+      });
+      return testpmd;
+    };
+    await serve();
+    await waitUntil(() => fx.engine.stats('ca').rxPackets > 10_000, 'traffic to the pod server', 15_000);
+    await testpmd!.stop();
+    const before = fx.engine.stats('ca').rxPackets;
+    await serve();
+    await waitUntil(
+      () => fx.engine.stats('ca').rxPackets > before + 10_000,
+      'traffic after reconnecting',
+      15_000,
+    );
+  });
+
   it('sends a frame to a learned MAC only out of the port that MAC was learned on', async () => {
     const macs = ['02:00:00:00:00:a0', '02:00:00:00:00:a1', '02:00:00:00:00:a2'];
     await fx.engine.createBridge('br');

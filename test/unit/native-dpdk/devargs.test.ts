@@ -87,6 +87,18 @@ describe('native port requests', () => {
     });
   });
 
+  it('lets the PMD bind the pod socket itself only when the relay is switched off', () => {
+    const spec = {
+      kind: 'memif' as const,
+      name: 'm2',
+      socketPath: '/run/p/m2.sock',
+      role: 'server' as const,
+    };
+    const direct = nativePortRequest(spec, 1, '/tmp/rt', false);
+    expect(direct.relay).toBeUndefined();
+    expect(direct.devargs).toBe('net_memif_m2,role=server,id=0,socket=/run/p/m2.sock,socket-abstract=no');
+  });
+
   it('hotplugs a PCI device on the pci bus by its full address', () => {
     const request = nativePortRequest({ kind: 'pci', name: 'up', pciAddress: '3b:00.0' }, 1, '/tmp/rt');
     expect(request).toMatchObject({ bus: 'pci', devName: '0000:3b:00.0', devargs: '0000:3b:00.0' });
