@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startProcess, run, type ManagedProcess } from '../test/helpers/process.js';
-import { startTestpmd, type Testpmd } from '../test/helpers/testpmd.js';
+import { startTestpmd, type Testpmd, type TestpmdPort } from '../test/helpers/testpmd.js';
 import { podEalArgs } from '../src/podargs/eal-args.js';
 import type { NetworkStatusEntry } from '../src/podargs/network-status.js';
 
@@ -39,7 +39,7 @@ function parseArgs(argv: string[]): DemoOptions {
 }
 
 let stepNo = 0;
-const STEPS = 7;
+const STEPS = 6;
 function step(text: string): void {
   console.log(`\n[${++stepNo}/${STEPS}] ${text}`);
 }
@@ -101,6 +101,63 @@ const cniResultSchema = z.object({
     .default([]),
   ips: z.array(z.object({ address: z.string() })).default([]),
 });
+
+interface PhaseSetup {
+  pods: string[];
+  statuses: NetworkStatusEntry[][];
+  duration: number;
+}
+
+/** The pod app's port, from the device-info the CNI result described. */
+function podPort(status: NetworkStatusEntry[] | undefined): TestpmdPort {
+  const info = status?.[0]?.['device-info'];
+  if (info?.memif) return { kind: 'memif', socketPath: info.memif.path };
+  if (info?.['vhost-user']) return { kind: 'virtio-user', socketPath: info['vhost-user'].path };
+  throw new DemoError('the CNI result named no socket for the pod');
+}
+
+/** Starts testpmd txonly in one pod and rxonly in the other, shows live rates, stops both. */
+async function runPhase(
+  setup: PhaseSetup,
+  from: number,
+  to: number,
+): Promise<{ received: number; peakPps: number }> {
+  const start = (index: number, forwardMode: 'txonly' | 'rxonly'): Promise<Testpmd> =>
+    startTestpmd({
+      ports: [podPort(setup.statuses[index])],
+      forwardMode,
+      netns: setup.pods[index],
+      maxLifetimeMs: (setup.duration + 60) * 1000,
+    });
+  const receiver = await start(to, 'rxonly');
+  const stopReceiver = { what: 'stop the receiving testpmd', undo: () => receiver.stop() };
+  cleanups.push(stopReceiver);
+  const sender = await start(from, 'txonly');
+  const stopSender = { what: 'stop the sending testpmd', undo: () => sender.stop() };
+  cleanups.push(stopSender);
+  const started = Date.now();
+  let last = { at: started, rx: 0, tx: 0 };
+  let peakPps = 0;
+  while (Date.now() - started < setup.duration * 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = Date.now();
+    const tx = sender.latestStats().get(0)?.txPackets ?? 0;
+    const rx = receiver.latestStats().get(0)?.rxPackets ?? 0;
+    const seconds = (now - last.at) / 1000;
+    const rxPps = (rx - last.rx) / seconds;
+    peakPps = Math.max(peakPps, rxPps);
+    const bar = progressBar((now - started) / (setup.duration * 1000));
+    const rates = `${setup.pods[from]} sends ${((tx - last.tx) / seconds / 1e6).toFixed(2)} Mpps → ${setup.pods[to]} receives ${(rxPps / 1e6).toFixed(2)} Mpps`;
+    process.stdout.write(`\r      ${bar} ${rates}   `);
+    last = { at: now, rx, tx };
+  }
+  process.stdout.write('\n');
+  await sender.stop();
+  const { forward } = await receiver.stop();
+  cleanups.splice(cleanups.indexOf(stopSender), 1);
+  cleanups.splice(cleanups.indexOf(stopReceiver), 1);
+  return { received: forward.get(0)?.rxPackets ?? last.rx, peakPps };
+}
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
@@ -192,46 +249,14 @@ async function main(): Promise<void> {
     ]);
   }
 
-  step('Starting a DPDK app in each pod: testpmd txonly in pod a, rxonly in pod b');
-  const apps: Testpmd[] = [];
-  for (const [index, pod] of pods.entries()) {
-    const { args } = podEalArgs(statuses[index] ?? []);
-    say(`${pod}: dpdk-testpmd ${args.join(' ')}`);
-    const app = await startTestpmd({
-      ports: [
-        options.type === 'memif'
-          ? { kind: 'memif', socketPath: statuses[index]?.[0]?.['device-info']?.memif?.path ?? '' }
-          : {
-              kind: 'virtio-user',
-              socketPath: statuses[index]?.[0]?.['device-info']?.['vhost-user']?.path ?? '',
-            },
-      ],
-      forwardMode: index === 0 ? 'txonly' : 'rxonly',
-      netns: pod,
-      maxLifetimeMs: options.keep ? 24 * 3600_000 : (options.duration + 60) * 1000,
-    });
-    apps.push(app);
-    cleanups.push({ what: `stop testpmd in ${pod}`, undo: () => app.stop() });
-  }
-  const [sender, receiver] = apps as [Testpmd, Testpmd];
-
-  step(`Traffic for ${options.duration} s through pktbridge's worker (the network's L2 bridge)`);
-  const started = Date.now();
-  let last = { at: started, rx: 0, tx: 0 };
-  let peakRxPps = 0;
-  while (Date.now() - started < options.duration * 1000) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = Date.now();
-    const tx = sender.latestStats().get(0)?.txPackets ?? 0;
-    const rx = receiver.latestStats().get(0)?.rxPackets ?? 0;
-    const seconds = (now - last.at) / 1000;
-    const rxPps = (rx - last.rx) / seconds;
-    peakRxPps = Math.max(peakRxPps, rxPps);
-    const line = `${progressBar((now - started) / (options.duration * 1000))} pod a sends ${((tx - last.tx) / seconds / 1e6).toFixed(2)} Mpps → pod b receives ${(rxPps / 1e6).toFixed(2)} Mpps`;
-    process.stdout.write(`\r      ${line}   `);
-    last = { at: now, rx, tx };
-  }
-  process.stdout.write('\n');
+  step(`Traffic through pktbridge's worker (the network's L2 bridge), ${options.duration} s each way`);
+  say('Each pod runs dpdk-testpmd with the EAL arguments `pktbridge pod-args` derives for it:');
+  for (const [index, pod] of pods.entries())
+    say(`${pod}: dpdk-testpmd ${podEalArgs(statuses[index] ?? []).args.join(' ')}`);
+  const phase = { pods, statuses, duration: options.duration };
+  const aToB = await runPhase(phase, 0, 1);
+  say('The apps restart with roles swapped; pktbridge keeps its ports and the pods reconnect:');
+  const bToA = await runPhase(phase, 1, 0);
   const ports = await sh(process.execPath, [
     join(repo, 'bin/pktbridge.js'),
     '--api-socket',
@@ -239,13 +264,34 @@ async function main(): Promise<void> {
     'ports',
   ]);
   say(`the daemon's view of its ports:\n${ports.replace(/^/gm, '      ')}`);
-  if (last.rx === 0) throw new DemoError('pod b received nothing: see the daemon log above');
-  say(`pod b received ${last.rx.toLocaleString()} packets (peak ${(peakRxPps / 1e6).toFixed(2)} Mpps)`);
+  for (const [from, to, result] of [
+    [pods[0], pods[1], aToB],
+    [pods[1], pods[0], bToA],
+  ] as const) {
+    say(
+      `${from} → ${to}: ${result.received.toLocaleString()} packets received (peak ${(result.peakPps / 1e6).toFixed(2)} Mpps)`,
+    );
+    if (result.received === 0)
+      throw new DemoError(`${to} received nothing from ${from}: see the daemon log above`);
+  }
 
   if (options.keep) {
-    say(
-      `\n      Left running. Explore with:\n        export PKTBRIDGE_API_SOCKET=${apiSocket}\n        npx pktbridge status\n        npx pktbridge ports\n        npx pktbridge stats --watch\n      Press Ctrl-C to detach everything and clean up.`,
-    );
+    for (const [index, forwardMode] of [
+      [1, 'rxonly'],
+      [0, 'txonly'],
+    ] as const) {
+      const app = await startTestpmd({
+        ports: [podPort(statuses[index])],
+        forwardMode,
+        netns: pods[index],
+        maxLifetimeMs: 24 * 3600_000,
+      });
+      cleanups.push({ what: `stop testpmd in ${pods[index]}`, undo: () => app.stop() });
+    }
+    say(`Left running (${pods[0]} sending to ${pods[1]}). Explore with:`);
+    say(`  export PKTBRIDGE_API_SOCKET=${apiSocket}`);
+    say('  npx pktbridge status; npx pktbridge ports; npx pktbridge stats --watch');
+    say('Press Ctrl-C to detach everything and clean up.');
     await new Promise<void>((resolveWait) => process.once('SIGINT', () => resolveWait()));
   }
 
