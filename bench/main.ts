@@ -38,6 +38,9 @@ export function parseBenchArgs(argv: string[]): BenchOptionsInput {
     .option('--rounds <n>', 'rounds (paths alternate within each round)', number)
     .option('--precision <ratio>', 'final NDR/PDR interval width, e.g. 0.01', number)
     .option('--max-rate <pps>', 'highest offered load for DPDK paths (aggregate pps)', number)
+    .option('--latency-duration <s>', 'duration of each latency trial in seconds', number)
+    .option('--line-rate-gbps <n>', 'cap the offered load at this Ethernet line rate per frame size', number)
+    .option('--disturbed-retries <n>', 'repeat a trial disturbed by other processes up to n times', number)
     .option('--out <dir>', 'output directory (default bench/out)')
     .option('--vpp-socket <path>', 'VPP API socket for the VPP path')
     .option('--quick', 'CI smoke preset: 64 and 1518 B, one round, short trials (< 1 minute)')
@@ -52,6 +55,9 @@ export function parseBenchArgs(argv: string[]): BenchOptionsInput {
     rounds?: number;
     precision?: number;
     maxRate?: number;
+    latencyDuration?: number;
+    lineRateGbps?: number;
+    disturbedRetries?: number;
     out?: string;
     vppSocket?: string;
     quick?: boolean;
@@ -64,6 +70,9 @@ export function parseBenchArgs(argv: string[]): BenchOptionsInput {
     rounds: o.rounds,
     precision: o.precision,
     maxRatePps: o.maxRate,
+    latencyDurationS: o.latencyDuration,
+    lineRateGbps: o.lineRateGbps,
+    disturbedRetries: o.disturbedRetries,
     outDir: o.out,
     vppSocket: o.vppSocket ?? process.env.PKTBRIDGE_VPP_SOCKET,
     quick: o.quick ?? false,

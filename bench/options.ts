@@ -45,6 +45,8 @@ export const benchOptionsSchema = z
     /** Highest offered load for DPDK paths, and for the kernel path (aggregate pps). */
     maxRatePps: z.number().positive().default(30e6),
     kernelMaxRatePps: z.number().positive().default(3e6),
+    /** The offered load is also capped at this Ethernet line rate for the frame size (20 B preamble + gap). */
+    lineRateGbps: z.number().positive().default(100),
     minRatePps: z.number().positive().default(10_000),
     outDir: z.string().min(1).default('bench/out'),
     /** A VPP API socket enables the VPP path (PKTBRIDGE_VPP_SOCKET by default). */

@@ -12,6 +12,7 @@ import { resolveBenchOptions, type BenchOptions, type BenchOptionsInput, type Pa
 import { PATHS } from './paths/registry.js';
 import type { PathUnderTest } from './paths/types.js';
 import { writeResultFiles, type WrittenFiles } from './report/files.js';
+import { lineRatePps } from './report/format.js';
 import { renderHtml } from './report/html.js';
 import { pathStatusLines, progressHeader, progressRow, ratioTable, summaryTable } from './report/table.js';
 import type { BenchResult, FigureRecord, PathStatus, TrialRecord } from './results.js';
@@ -73,13 +74,16 @@ async function measurePath(
         path: path.name,
         round,
         frameSize,
-        maxRatePps: path.kernel ? options.kernelMaxRatePps : options.maxRatePps,
+        maxRatePps: Math.min(
+          path.kernel ? options.kernelMaxRatePps : options.maxRatePps,
+          Math.floor(lineRatePps(options.lineRateGbps, frameSize)),
+        ),
         options,
         onTrial: record.trial,
         guard: {
           maxForeignCpu: options.maxForeignCpu,
           retries: options.disturbedRetries,
-          quietWaitMs: 10_000,
+          quietWaitMs: 3_000,
         },
       });
       record.figure(figure);

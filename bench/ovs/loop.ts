@@ -152,6 +152,13 @@ async function measure(
       await testpmd.stop();
     }
     const perPort = meanRxPps(testpmd.process.output(), dut.ports.length, 3);
+    if (process.env.PKTBRIDGE_BENCH_TRACE)
+      console.log(
+        testpmd.process
+          .output()
+          .match(/Rx-pps:\s+\d+/g)
+          ?.join(' '),
+      );
     return {
       dut: name,
       mpps: perPort.reduce((a, b) => a + b, 0) / 1e6,

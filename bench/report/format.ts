@@ -26,3 +26,8 @@ export function textTable(header: string[], rows: string[][]): string {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** Frames per second of an Ethernet link at `gbps` for this frame size (preamble + gap = 20 B). */
+export function lineRatePps(gbpsRate: number, size: FrameSize): number {
+  return (gbpsRate * 1e9) / (8 * ((size === 'imix' ? IMIX_AVERAGE_BYTES : size) + 20));
+}
