@@ -56,15 +56,15 @@ export class SriovBackend implements Backend {
       withRollback(
         async (rollback) => {
           const previous = await this.deps.allocations.get(pci);
+          // Only a holder whose netns is known to be gone is stale; one without a netns is never guessed dead.
           if (
             previous &&
             previous.attachmentId !== spec.id &&
-            previous.netns &&
-            this.netnsAlive(previous.netns)
+            (previous.netns === undefined || this.netnsAlive(previous.netns))
           ) {
             throw new PktbridgeError(
               'ALREADY_EXISTS',
-              `VF ${pci} is allocated to container ${previous.containerId} (netns ${previous.netns}, attachment ${previous.attachmentId})`,
+              `VF ${pci} is allocated to container ${previous.containerId} (netns ${previous.netns ?? 'unknown'}, attachment ${previous.attachmentId})`,
               { pci, owner: previous.attachmentId },
             );
           }

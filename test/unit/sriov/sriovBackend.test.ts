@@ -256,6 +256,11 @@ describe('allocation and locking', () => {
     });
   });
 
+  it('refuses a VF whose holder recorded no netns (it cannot be known dead)', async () => {
+    await attach(spec('pod-a', vfPci(0), {}, { netns: undefined }));
+    await expect(backend.attach(spec('pod-b', vfPci(0)))).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+
   it('reclaims a VF whose netns is gone and later restores the original settings, not the dead pod’s', async () => {
     netlink.state.set(`${PF_IFNAME}/0`, { ...FACTORY_VF, mac: '02:00:00:00:00:99' });
     await attach(spec('pod-a', vfPci(0), { vlan: 5 }, { mac: '02:00:00:00:00:0a' }));
