@@ -4,6 +4,7 @@ import type { AttachmentService } from '../attachments/service.js';
 import type { Logger } from '../log.js';
 import type { CniEnv } from './env.js';
 import type { IpamCall } from './ipam.js';
+import type { PluginRunner } from './plugin-runner.js';
 import type { Netconf } from './netconf.js';
 import type { CniVersion } from './version.js';
 
@@ -17,12 +18,20 @@ export interface CniCall {
   log: Logger;
   /** IPAM exec time bound (tests shorten it). */
   ipamTimeoutMs?: number;
+  /** How IPAM plugins are exec'd (default: a direct spawn). */
+  runPlugin?: PluginRunner;
 }
 
 /** The IPAM call for this CNI call, or undefined when the config has no `ipam`. */
 export function ipamCallOf(call: CniCall): IpamCall | undefined {
   if (!call.netconf.ipam) return undefined;
-  return { type: call.netconf.ipam.type, env: call.env, netconf: call.raw, timeoutMs: call.ipamTimeoutMs };
+  return {
+    type: call.netconf.ipam.type,
+    env: call.env,
+    netconf: call.raw,
+    timeoutMs: call.ipamTimeoutMs,
+    runPlugin: call.runPlugin,
+  };
 }
 
 /** A command's stdout object, or undefined when it prints nothing. */

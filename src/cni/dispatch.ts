@@ -11,6 +11,7 @@ import { cmdStatus } from './commands/status.js';
 import { parseEnv, type CniCommand } from './env.js';
 import { errorJson, toCniError } from './errors.js';
 import { parseJson, validateNetconf } from './netconf.js';
+import type { PluginRunner } from './plugin-runner.js';
 import { chooseVersion, FALLBACK_VERSION, isSupported, requireVersionFor, versionInfo } from './version.js';
 
 export interface CniInvocation {
@@ -27,6 +28,7 @@ export interface CniDeps {
   service: AttachmentService;
   log: Logger;
   ipamTimeoutMs?: number;
+  runPlugin?: PluginRunner;
 }
 
 const COMMANDS: Record<Exclude<CniCommand, 'VERSION'>, (call: CniCall) => Promise<CommandOutput>> = {
@@ -47,6 +49,7 @@ function declaredVersion(stdin: string): string {
 }
 
 export async function handleCniCall(invocation: CniInvocation, deps: CniDeps): Promise<CniReply> {
+  const started = performance.now();
   let version: string = declaredVersion(invocation.stdin);
   const log = deps.log.child({
     cni: invocation.env.CNI_COMMAND,
@@ -63,14 +66,24 @@ export async function handleCniCall(invocation: CniInvocation, deps: CniDeps): P
     const chosen = chooseVersion(netconf.cniVersion, netconf.cniVersions);
     version = chosen;
     requireVersionFor(env.command, chosen);
-    const call: CniCall = { env, raw, netconf, version: chosen, service: deps.service, log };
-    if (deps.ipamTimeoutMs !== undefined) call.ipamTimeoutMs = deps.ipamTimeoutMs;
+    const call: CniCall = {
+      env,
+      raw,
+      netconf,
+      version: chosen,
+      service: deps.service,
+      log,
+      ipamTimeoutMs: deps.ipamTimeoutMs,
+      runPlugin: deps.runPlugin,
+    };
     const output = await COMMANDS[env.command](call);
-    log.info({ ifname: env.ifname, network: netconf.name }, `CNI ${env.command} ok`);
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    log.info({ ifname: env.ifname, network: netconf.name, durationMs }, `CNI ${env.command} ok`);
     return { exitCode: 0, stdout: output === undefined ? '' : `${JSON.stringify(output)}\n` };
   } catch (err) {
     const cniError = toCniError(err);
-    log.warn({ code: cniError.code, msg: cniError.message }, 'CNI call failed');
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    log.warn({ code: cniError.code, msg: cniError.message, durationMs }, 'CNI call failed');
     return { exitCode: 1, stdout: `${JSON.stringify(errorJson(cniError, version))}\n` };
   }
 }

@@ -1,10 +1,10 @@
 // IPAM delegation: exec the plugin named in ipam.type from CNI_PATH with the caller's CNI env and
 // the netconf bytes, bounded in time; its CNI error comes back with its own code.
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniCode, CniError, invalidConfig } from './errors.js';
 import type { CniEnv } from './env.js';
+import { spawnPlugin, type PluginOutcome, type PluginRunner } from './plugin-runner.js';
 import { parseIpamResult, type IpamResult } from './result.js';
 
 export type IpamCommand = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
@@ -15,10 +15,11 @@ export interface IpamCall {
   /** The parsed netconf as received; sent to the plugin re-serialised. */
   netconf: Record<string, unknown>;
   timeoutMs?: number;
+  /** How the plugin is exec'd (default: a direct spawn). */
+  runPlugin?: PluginRunner;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-const MAX_OUTPUT = 1 << 20;
 /** Plugins that answered "incompatible version" to 1.1.0 (e.g. plugins 1.1.x speak up to 1.0.0). */
 const without110 = new Set<string>();
 
@@ -35,45 +36,28 @@ export function findPlugin(type: string, path: string[]): string {
   throw invalidConfig('ipam.type', `plugin "${type}" not found in CNI_PATH (${path.join(':')})`);
 }
 
-function run(
+async function run(
   plugin: string,
   command: IpamCommand,
   call: IpamCall,
   cniVersion: unknown,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<PluginOutcome> {
   const stdin = JSON.stringify({ ...call.netconf, cniVersion });
   const env = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     ...call.env.raw,
     CNI_COMMAND: command,
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(plugin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new CniError(CniCode.TRY_AGAIN_LATER, `IPAM plugin ${call.type} ${command} timed out`, call.type),
-      );
-    }, call.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (stdout.length < MAX_OUTPUT) stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < MAX_OUTPUT) stderr += chunk.toString();
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new CniError(CniCode.IO_FAILURE, `IPAM plugin ${call.type}: ${err.message}`, call.type));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
+  let outcome: PluginOutcome;
+  try {
+    outcome = await (call.runPlugin ?? spawnPlugin)(plugin, env, stdin, call.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  } catch (err) {
+    throw new CniError(CniCode.IO_FAILURE, `IPAM plugin ${call.type}: ${String(err)}`, call.type);
+  }
+  if (outcome.timedOut) {
+    throw new CniError(CniCode.TRY_AGAIN_LATER, `IPAM plugin ${call.type} ${command} timed out`, call.type);
+  }
+  return outcome;
 }
 
 function pluginError(type: string, stdout: string, stderr: string): CniError {

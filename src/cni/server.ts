@@ -6,6 +6,12 @@ import { dirname } from 'node:path';
 import type { AttachmentService } from '../attachments/service.js';
 import type { Logger } from '../log.js';
 import { handleCniCall } from './dispatch.js';
+import {
+  defaultExecHelperBinary,
+  startExecHelper,
+  type ExecHelper,
+  type PluginRunner,
+} from './plugin-runner.js';
 import { decodeRequest, encodeReply, MAX_REQUEST_BYTES, ProtocolError } from './protocol.js';
 
 export interface CniServerOptions {
@@ -16,13 +22,22 @@ export interface CniServerOptions {
   ipamTimeoutMs?: number;
   /** A client must send its whole request within this time (default 10 s). */
   requestTimeoutMs?: number;
+  /**
+   * The IPAM exec helper binary (vhost-cni/build/vhost-cni-exec by default, when built); `false` spawns
+   * plugins directly from the daemon (slower: the fork copies the daemon's page tables).
+   */
+  execHelper?: string | false;
 }
 
 export interface CniServer {
   close(): Promise<void>;
 }
 
-function serveConnection(socket: Socket, options: CniServerOptions): void {
+function serveConnection(
+  socket: Socket,
+  options: CniServerOptions,
+  runPlugin: PluginRunner | undefined,
+): void {
   const log = options.log.child({ requestId: randomUUID() });
   let buffer = Buffer.alloc(0);
   let handled = false;
@@ -48,7 +63,8 @@ function serveConnection(socket: Socket, options: CniServerOptions): void {
     void handleCniCall(invocation, {
       service: options.service,
       log,
-      ...(options.ipamTimeoutMs === undefined ? {} : { ipamTimeoutMs: options.ipamTimeoutMs }),
+      ipamTimeoutMs: options.ipamTimeoutMs,
+      runPlugin,
     }).then((reply) => socket.end(encodeReply(reply)));
   });
 }
@@ -57,15 +73,35 @@ export async function startCniServer(options: CniServerOptions): Promise<CniServ
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o755 });
   // A socket file left by a previous daemon would make listen() fail with EADDRINUSE.
   await rm(options.socketPath, { force: true });
+  const helperBinary =
+    options.execHelper === false ? undefined : (options.execHelper ?? defaultExecHelperBinary());
+  let helper: ExecHelper | undefined;
+  if (helperBinary) {
+    // The helper is an optimisation: without it IPAM plugins are spawned directly.
+    helper = await startExecHelper(helperBinary, `${options.socketPath}.exec`, options.log).catch(
+      (err: unknown) => {
+        options.log.warn(
+          { err: String(err) },
+          'IPAM exec helper did not start: IPAM plugins are spawned directly',
+        );
+        return undefined;
+      },
+    );
+  } else {
+    options.log.warn('vhost-cni-exec not built (bash vhost-cni/build.sh): IPAM plugins are spawned directly');
+  }
   const connections = new Set<Socket>();
   // Half-open: the shim shuts down its write side after the request and still reads the reply.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
-    serveConnection(socket, options);
+    serveConnection(socket, options, helper?.run);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      void helper?.close();
+      reject(err);
+    });
     server.listen(options.socketPath, () => {
       server.off('error', reject);
       resolve();
@@ -79,6 +115,7 @@ export async function startCniServer(options: CniServerOptions): Promise<CniServ
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of connections) socket.destroy();
       await closed;
+      await helper?.close();
       await rm(options.socketPath, { force: true });
     },
   };
