@@ -1,11 +1,14 @@
-// Daemon wiring only: config → state → backends → attachment service + reconcile → servers.
+// Daemon wiring only: config → state → backends → attachment service + reconcile → servers
+// (gRPC API, CNI socket, kubelet device plugin, metrics).
 import { mkdir } from 'node:fs/promises';
 import { DaemonAttachmentService } from './attachments/attachment-service.js';
 import { createPause } from './attachments/pause.js';
 import { reconcile, type ReconcileReport } from './attachments/reconcile.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { closeBackends, createBackends } from './backends/registry.js';
+import { startCniServer } from './cni/server.js';
 import type { LoadedConfig } from './config.js';
+import { startDevicePlugin } from './deviceplugin/index.js';
 import { EventBus } from './events.js';
 import { configureLogging, type Logger } from './log.js';
 import { DaemonMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
@@ -85,13 +88,38 @@ export async function startDaemon({ config, warnings }: LoadedConfig): Promise<D
     });
     closers.push(() => api.close());
 
+    const cni = await startCniServer({
+      socketPath: config.cniSocket,
+      service,
+      log: root.child({ component: 'cni' }),
+    });
+    closers.push(() => cni.close());
+
+    if (config.deviceplugin.enabled && config.deviceplugin.resources.length > 0) {
+      const devicePlugin = await startDevicePlugin({
+        kubeletDir: config.deviceplugin.kubeletDir,
+        socketRoot: config.socketRoot,
+        resources: config.deviceplugin.resources.map(({ name, slots }) => ({ name, slots })),
+        log: root.child({ component: 'deviceplugin' }),
+      });
+      closers.push(() => devicePlugin.close());
+    }
+
     const metricsServer: MetricsServer | undefined = await startMetricsServer(
       config.metrics,
       metrics.registry,
     );
     if (metricsServer) closers.push(() => metricsServer.close());
 
-    log.info({ apiSocket: config.apiSocket, metrics: config.metrics, backends: config.backends }, 'ready');
+    log.info(
+      {
+        apiSocket: config.apiSocket,
+        cniSocket: config.cniSocket,
+        metrics: config.metrics,
+        backends: config.backends,
+      },
+      'ready',
+    );
     return { apiSocket: config.apiSocket, reconcileReport, close };
   } catch (err) {
     await close();

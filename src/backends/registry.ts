@@ -1,9 +1,12 @@
 // Backend registry: builds the backends the config enables, by name.
+import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { PktbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend, BackendName } from './backend.js';
 import { createNativeBackend, type NativeBackend } from './native/index.js';
+import { createOvsBackend } from './ovs/index.js';
+import { createSriovBackend } from './sriov/index.js';
+import { createVppBackend } from './vpp/index.js';
 
 export interface Backends {
   byName: Map<BackendName, Backend>;
@@ -21,15 +24,15 @@ const factories: Record<BackendName, Factory> = {
       filePrefix: config.filePrefix,
       noHuge: config.noHuge === true,
       memoryMb: config.memoryMb,
+      poolMbufs: config.poolMbufs,
+      maxPorts: config.maxPorts,
     }),
-  vpp: async () => notAvailable('vpp'),
-  'ovs-dpdk': async () => notAvailable('ovs-dpdk'),
-  'sriov-dpdk': async () => notAvailable('sriov-dpdk'),
+  // These connect to their peer (VPP, ovsdb-server) on first use, so the daemon starts without them.
+  vpp: async (config, log) => createVppBackend({ apiSocket: config.vpp.apiSocket, log }),
+  'ovs-dpdk': async (config, log) => createOvsBackend({ db: config.ovs.db, bridge: config.ovs.bridge, log }),
+  'sriov-dpdk': async (config, log) =>
+    createSriovBackend({ sysfsRoot: config.sriov.sysfsRoot, stateDir: join(config.stateDir, 'sriov'), log }),
 };
-
-function notAvailable(name: BackendName): never {
-  throw new PktbridgeError('FAILED_PRECONDITION', `backend ${name} is not built into this daemon yet`);
-}
 
 /** Creates every enabled backend; on failure closes the ones already made and rethrows. */
 export async function createBackends(config: Config, log: Logger): Promise<Backends> {
