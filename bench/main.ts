@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { PktbridgeError } from '../src/errors.js';
 import { PATH_NAMES, parsePaths, parseSizes, type BenchOptionsInput } from './options.js';
+import { interruptAll } from './proc.js';
 
 export { benchOptionsSchema, resolveBenchOptions, QUICK_PRESET, type BenchOptionsInput } from './options.js';
 export { runBench, type BenchRun } from './runner.js';
@@ -88,8 +89,19 @@ async function main(): Promise<void> {
     const code = (err as { exitCode?: number }).exitCode;
     process.exit(typeof code === 'number' ? code : 2);
   }
+  // Ctrl-C: interrupt the children (the current trial fails, its path cleans up), write what was
+  // measured and exit; a second Ctrl-C exits at once (children are killed at exit).
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error('interrupted: stopping the current path and writing what was measured');
+    controller.abort();
+    interruptAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const run = await runBench(input);
+    const run = await runBench(input, console.log, controller.signal);
     const measured = run.result.paths.filter((p) => p.status === 'measured').length;
     process.exit(measured > 0 ? 0 : 1);
   } catch (err) {

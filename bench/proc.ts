@@ -31,6 +31,11 @@ process.once('exit', () => {
   }
 });
 
+/** Sends SIGINT to every live bench process (Ctrl-C of a run: trials fail, and cleanup follows). */
+export function interruptAll(): void {
+  for (const proc of live) proc.child.kill('SIGINT');
+}
+
 const TAIL_LIMIT = 64 * 1024;
 
 export function startBenchProcess(

@@ -10,7 +10,7 @@ import { toPktbridgeError } from '../src/errors.js';
 import { acquireDataplaneLock } from './lock.js';
 import { resolveBenchOptions, type BenchOptions, type BenchOptionsInput, type PathName } from './options.js';
 import { PATHS } from './paths/registry.js';
-import type { PathUnderTest } from './paths/types.js';
+import type { PathUnderTest, RunningPath } from './paths/types.js';
 import { writeResultFiles, type WrittenFiles } from './report/files.js';
 import { lineRatePps } from './report/format.js';
 import { renderHtml } from './report/html.js';
@@ -51,14 +51,20 @@ async function measurePath(
 ): Promise<void> {
   const workDir = mkdtempSync('/tmp/pbb-');
   const maxLifetimeMs = 6 * 3600_000;
-  const running = await path.start({
-    workDir,
-    dutCpu: options.dutCpu,
-    filePrefix: `pbbd${randomBytes(3).toString('hex')}`,
-    maxLifetimeMs,
-    vppSocket: options.vppSocket,
-    log,
-  });
+  let running: RunningPath;
+  try {
+    running = await path.start({
+      workDir,
+      dutCpu: options.dutCpu,
+      filePrefix: `pbbd${randomBytes(3).toString('hex')}`,
+      maxLifetimeMs,
+      vppSocket: options.vppSocket,
+      log,
+    });
+  } catch (err) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
   let generator: TrafficGenerator | undefined;
   try {
     generator = await TrafficGenerator.start({
@@ -100,9 +106,11 @@ async function measurePath(
   }
 }
 
+/** Runs the bench; `signal` aborts it after the current path (what is measured so far is written). */
 export async function runBench(
   input: BenchOptionsInput,
   log: (line: string) => void = console.log,
+  signal?: AbortSignal,
 ): Promise<BenchRun> {
   const options = resolveBenchOptions(input);
   const say = options.progress ? log : () => undefined;
@@ -138,6 +146,7 @@ export async function runBench(
     say(progressHeader());
     for (let round = 1; round <= options.rounds; round++) {
       for (const path of roundOrder(runnable, round)) {
+        if (signal?.aborted) break;
         try {
           await measurePath(
             path,

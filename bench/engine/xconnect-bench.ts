@@ -65,7 +65,11 @@ async function measure(type: PortType, sockets: string[], size: number): Promise
     '--total-num-mbufs=32768',
     '--nb-cores=1',
   );
-  const traffic = startProcess('dpdk-testpmd', args, { keepStdinOpen: true, maxLifetimeMs: 60_000 });
+  // testpmd's printf output to a pipe is block-buffered: without stdbuf the stats never arrive.
+  const traffic = startProcess('stdbuf', ['-oL', 'dpdk-testpmd', ...args], {
+    keepStdinOpen: true,
+    maxLifetimeMs: 60_000,
+  });
   try {
     await traffic.waitFor(/testpmd> /, 30_000);
     traffic.child.stdin?.write('start tx_first 32\n');
@@ -81,6 +85,8 @@ async function measure(type: PortType, sockets: string[], size: number): Promise
       stats = parseNicStats(traffic.output().slice(mark));
     }
     const received = (stats.get(0)?.rxPackets ?? 0) + (stats.get(1)?.rxPackets ?? 0);
+    if (received === 0)
+      console.error(`no packets looped; traffic testpmd said:\n${traffic.output().slice(-3000)}`);
     traffic.child.stdin?.write('stop\nquit\n');
     return received / seconds / 1e6;
   } finally {

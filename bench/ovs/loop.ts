@@ -123,6 +123,14 @@ function meanRxPps(output: string, ports: number, warmup: number): number[] {
   });
 }
 
+/** What must be stopped if the run is interrupted (SIGINT/SIGTERM skip Node's exit handlers). */
+const interruptCleanups = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled([...interruptCleanups].map((cleanup) => cleanup())).then(() => process.exit(130));
+  });
+}
+
 async function measure(
   name: string,
   start: (dir: string) => Promise<Dut>,
@@ -131,9 +139,16 @@ async function measure(
 ): Promise<LoopResult> {
   const workDir = mkdtempSync(join(tmpdir(), 'pbbench-ovs-'));
   let dut: Dut | undefined;
+  let testpmd: Awaited<ReturnType<typeof startTestpmd>> | undefined;
+  const cleanup = async (): Promise<void> => {
+    await testpmd?.stop();
+    await dut?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  interruptCleanups.add(cleanup);
   try {
     dut = await start(workDir);
-    const testpmd = await startTestpmd({
+    const pmd = await startTestpmd({
       ports: dut.ports,
       forwardMode: 'txonly',
       // flowgen sends and counts what comes back on both ports (the harness' type lists no flowgen).
@@ -142,19 +157,20 @@ async function measure(
       txPktLen: 64,
       maxLifetimeMs: (seconds + 60) * 1000,
     });
+    testpmd = pmd;
     try {
       const warmup = 3;
-      await testpmd.waitForStats(
-        () => (testpmd.process.output().match(/Rx-pps/g)?.length ?? 0) >= 2 * (warmup + seconds),
+      await pmd.waitForStats(
+        () => (pmd.process.output().match(/Rx-pps/g)?.length ?? 0) >= 2 * (warmup + seconds),
         (seconds + warmup + 20) * 1000,
       );
     } finally {
-      await testpmd.stop();
+      await pmd.stop();
     }
-    const perPort = meanRxPps(testpmd.process.output(), dut.ports.length, 3);
+    const perPort = meanRxPps(pmd.process.output(), dut.ports.length, 3);
     if (process.env.PKTBRIDGE_BENCH_TRACE)
       console.log(
-        testpmd.process
+        pmd.process
           .output()
           .match(/Rx-pps:\s+\d+/g)
           ?.join(' '),
@@ -165,8 +181,8 @@ async function measure(
       perPortMpps: perPort.map((p) => p / 1e6),
     };
   } finally {
-    await dut?.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await cleanup();
+    interruptCleanups.delete(cleanup);
   }
 }
 
