@@ -7,6 +7,8 @@
 #include <deque>
 #include <mutex>
 
+#include <rte_launch.h>
+
 #include "control.h"
 #include "eal.h"
 #include "engine.h"
@@ -287,7 +289,17 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// Node exiting without Engine.shutdown() (process.exit, an uncaught error): stop the workers before
+// static destructors run, or a worker still polling touches torn-down state and the exit segfaults.
+void stop_workers_at_exit() {
+  if (initialized && !stopped && g_rt.running.load()) {
+    g_rt.running.store(false);
+    rte_eal_mp_wait_lcore();
+  }
+}
+
 Napi::Object Module(Napi::Env env, Napi::Object exports) {
+  env.AddCleanupHook(stop_workers_at_exit);
   done_tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                             "pktbridge-control", 0, 1);
   done_tsfn.Unref(env);
