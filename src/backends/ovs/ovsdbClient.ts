@@ -181,6 +181,11 @@ export class OvsdbClient extends EventEmitter {
         this.scheduleReconnect();
       },
     });
+    if (this.closing) {
+      // close() ran while this reconnect was connecting: do not leave a live socket behind.
+      connection.close();
+      return;
+    }
     this.connection = connection;
     try {
       for (const [id, registration] of this.monitors) await this.startMonitor(id, registration);
