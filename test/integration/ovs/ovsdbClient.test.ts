@@ -154,6 +154,25 @@ describe('OvsdbClient keepalive and failures', () => {
     });
   });
 
+  it('fails a request the server never answers with TIMEOUT, and stays usable', async () => {
+    const path = join(dir, 'silent.sock');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(path, r));
+    const client = await OvsdbClient.connect({
+      remote: `unix:${path}`,
+      log,
+      requestTimeoutMs: 100,
+      echoIntervalMs: 60_000,
+    });
+    try {
+      await expect(client.select(OPEN_VSWITCH_DB, 'Bridge', [])).rejects.toMatchObject({ code: 'TIMEOUT' });
+      expect(client.connected).toBe(true);
+    } finally {
+      await client.close();
+      silent.close();
+    }
+  });
+
   it("answers the server's echo and drops a server that stops answering ours", async () => {
     const path = join(dir, 'fake.sock');
     const received: string[] = [];

@@ -214,6 +214,17 @@ describe('VF configuration', () => {
   });
 });
 
+describe('status', () => {
+  it('is ready when the sysfs PCI tree is readable, and says where it looked when not', async () => {
+    expect(await backend.status()).toMatchObject({ ready: true });
+    const elsewhere = createSriovBackend({ sysfsRoot: join(stateDir, 'no-sysfs'), netlink, log, stateDir });
+    expect(await elsewhere.status()).toMatchObject({
+      ready: false,
+      message: expect.stringContaining('no-sysfs'),
+    });
+  });
+});
+
 describe('DEL', () => {
   it('tolerates a missing cache and a missing record state, more than once', async () => {
     const record = await attach(spec('pod-a', vfPci(0), { vlan: 5 }));
