@@ -29,6 +29,7 @@ export function ipamCallOf(call: CniCall): IpamCall | undefined {
     type: call.netconf.ipam.type,
     env: call.env,
     netconf: call.raw,
+    version: call.version,
     timeoutMs: call.ipamTimeoutMs,
     runPlugin: call.runPlugin,
   };

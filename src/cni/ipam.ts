@@ -14,6 +14,8 @@ export interface IpamCall {
   env: CniEnv;
   /** The parsed netconf as received; sent to the plugin re-serialised. */
   netconf: Record<string, unknown>;
+  /** The version the call is answered in (set as the plugin's cniVersion). */
+  version: string;
   timeoutMs?: number;
   /** How the plugin is exec'd (default: a direct spawn). */
   runPlugin?: PluginRunner;
@@ -83,7 +85,7 @@ function pluginError(type: string, stdout: string, stderr: string): CniError {
  */
 export async function execIpam(command: IpamCommand, call: IpamCall): Promise<IpamResult | undefined> {
   const plugin = findPlugin(call.type, call.env.path);
-  const version = call.netconf.cniVersion;
+  const version = call.version;
   const downgrade = version === '1.1.0' && without110.has(plugin);
   if (downgrade && (command === 'GC' || command === 'STATUS')) return undefined;
   let outcome = await run(plugin, command, call, downgrade ? '1.0.0' : version);

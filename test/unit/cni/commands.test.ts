@@ -73,6 +73,12 @@ describe('ADD', () => {
     expect((await h.call('ADD', conf)).json?.cniVersion).toBe('1.0.0');
   });
 
+  it('gives the IPAM plugin the chosen version when the config only lists cniVersions', async () => {
+    const conf = minimalConf({ cniVersion: undefined, cniVersions: ['0.4.0', '1.0.0'], ipam: h.hostLocal() });
+    const out = await h.call('ADD', conf);
+    expect(out.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: '10.77.0.2/24' }] });
+  });
+
   it('uses the mac capability from runtimeConfig, matched case-insensitively', async () => {
     const conf = minimalConf({ capabilities: { mac: true }, runtimeConfig: { MAC: '02:11:22:33:44:55' } });
     const out = await h.call('ADD', conf);
