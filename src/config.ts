@@ -3,18 +3,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { resourceSchema } from './deviceplugin/slots.js';
 import { PktbridgeError } from './errors.js';
 
 const backendNames = ['native', 'vpp', 'ovs-dpdk', 'sriov-dpdk'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const deviceResourceSchema = z.strictObject({
-  /** Extended resource name advertised to kubelet, e.g. `pktbridge.io/vhost-user`. */
-  name: z.string().min(1).max(253),
-  /** Interface type whose sockets the slots hold. */
-  type: z.enum(['vhost-user', 'memif']),
-  slots: z.int().min(1).max(1024),
-});
 
 export const configSchema = z.strictObject({
   apiSocket: z.string().min(1),
@@ -30,6 +23,10 @@ export const configSchema = z.strictObject({
   /** 'auto' = --no-huge (with a warning) when no hugepages are free. */
   noHuge: z.union([z.boolean(), z.literal('auto')]),
   memoryMb: z.int().min(64).max(65536),
+  /** mbufs in the engine's shared pool: every port's rings must fit in it (the engine's default 16383). */
+  poolMbufs: z.int().min(1023).max(1_048_575).optional(),
+  /** Ports the engine can hold: RTE_MAX_ETHPORTS of the DPDK build (Debian's 22.11 is built with 32). */
+  maxPorts: z.int().min(1).max(1024),
   filePrefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only (at most 32)'),
   logLevel: z.enum(logLevels),
   /** A loopback `host:port`, `unix:/path`, or `off`: metrics are never exposed off the node. */
@@ -47,7 +44,8 @@ export const configSchema = z.strictObject({
   deviceplugin: z.strictObject({
     enabled: z.boolean(),
     kubeletDir: z.string().min(1),
-    resources: z.array(deviceResourceSchema),
+    /** Socket-slot resources advertised to kubelet, e.g. `{ name: 'pktbridge.io/memif', slots: 32 }`. */
+    resources: z.array(resourceSchema),
   }),
   /** Tests only: named points where the daemon stops and waits (to be killed there). */
   testPausePoints: z.array(z.string().min(1)),
@@ -78,6 +76,7 @@ export function defaultConfig(root = isRoot(), cwd = process.cwd()): Config {
     lcores: [1],
     noHuge: 'auto',
     memoryMb: 256,
+    maxPorts: 32,
     filePrefix: 'pktbridge',
     logLevel: 'info',
     metrics: root ? '127.0.0.1:9464' : `unix:${run}/metrics.sock`,

@@ -99,7 +99,7 @@ export async function startDaemon({ config, warnings }: LoadedConfig): Promise<D
       const devicePlugin = await startDevicePlugin({
         kubeletDir: config.deviceplugin.kubeletDir,
         socketRoot: config.socketRoot,
-        resources: config.deviceplugin.resources.map(({ name, slots }) => ({ name, slots })),
+        resources: config.deviceplugin.resources,
         log: root.child({ component: 'deviceplugin' }),
       });
       closers.push(() => devicePlugin.close());

@@ -26,6 +26,11 @@ function toServiceError(err: unknown, requestId: string): Partial<grpc.StatusObj
   return { code: grpcStatusOf[error.code], details: error.message, metadata };
 }
 
+/** Ends a server stream with the error's status (grpc-js sends an emitted 'error' as the status). */
+function failStream(call: grpc.ServerWritableStream<unknown, object>, err: unknown, requestId: string): void {
+  call.emit('error', toServiceError(err, requestId));
+}
+
 /** Throws INVALID_ARGUMENT for a request the wire check rejected. */
 function rejectUndecodable(request: unknown): void {
   if (isDecodeFailure(request)) {
@@ -58,6 +63,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { service } = loadApi();
   const server = new grpc.Server();
   const implementation: grpc.UntypedServiceImplementation = {};
+  /** Open watch streams, ended at shutdown so the server can stop without waiting on them. */
+  const streams = new Set<grpc.ServerWritableStream<unknown, object>>();
+  const track = (call: grpc.ServerWritableStream<unknown, object>, onEnd: () => void): void => {
+    streams.add(call);
+    const done = () => {
+      streams.delete(call);
+      onEnd();
+    };
+    call.on('cancelled', done);
+    call.on('close', done);
+  };
 
   for (const [method, handler] of Object.entries(unaryHandlers)) {
     implementation[method] = (
@@ -101,14 +117,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           send();
         } catch (err) {
           clearInterval(timer);
-          call.destroy(toServiceError(err, requestId) as Error);
+          failStream(call, err, requestId);
         }
       }, intervalMs);
-      call.on('cancelled', () => clearInterval(timer));
-      call.on('close', () => clearInterval(timer));
+      track(call, () => clearInterval(timer));
     } catch (err) {
       options.onError?.(toPktbridgeError(err).code);
-      call.destroy(Object.assign(new Error(toPktbridgeError(err).message), toServiceError(err, requestId)));
+      failStream(call, err, requestId);
     }
   };
 
@@ -118,12 +133,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       rejectUndecodable(call.request);
       schemas.parseEmpty(call.request);
     } catch (err) {
-      call.destroy(Object.assign(new Error(toPktbridgeError(err).message), toServiceError(err, requestId)));
+      options.onError?.(toPktbridgeError(err).code);
+      failStream(call, err, requestId);
       return;
     }
     const unsubscribe = context.events.subscribe((event) => call.write(eventMessage(event)));
-    call.on('cancelled', unsubscribe);
-    call.on('close', unsubscribe);
+    track(call, unsubscribe);
   };
 
   server.addService(service, implementation);
@@ -142,6 +157,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     socketPath,
     async close() {
+      for (const call of streams) call.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

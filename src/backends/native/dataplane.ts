@@ -84,6 +84,8 @@ export class NativeDataplane {
   constructor(
     private readonly engine: NativeEngine,
     private readonly log: Logger,
+    /** RTE_MAX_ETHPORTS of the DPDK build: past it a probe fails with a bare EPERM. */
+    private readonly maxPorts = 32,
   ) {}
 
   onEvent(listener: (event: EngineEvent) => void): () => void {
@@ -104,6 +106,12 @@ export class NativeDataplane {
     return this.serial(async () => {
       if (this.owners.has(spec.name))
         throw new PktbridgeError('ALREADY_EXISTS', `port ${spec.name} already exists`);
+      if (this.owners.size >= this.maxPorts) {
+        throw new PktbridgeError(
+          'FAILED_PRECONDITION',
+          `the engine is full: it holds at most ${this.maxPorts} ports (RTE_MAX_ETHPORTS of this DPDK build, config maxPorts)`,
+        );
+      }
       const info = await this.engine.addPort(spec).catch((err: unknown) => {
         throw engineError(err, `add ${spec.kind} port ${spec.name}`);
       });

@@ -9,6 +9,8 @@ export interface NativeBackendOptions {
   filePrefix: string;
   noHuge: boolean;
   memoryMb: number;
+  poolMbufs?: number;
+  maxPorts: number;
 }
 
 export { NativeBackend, NativeDataplane };
@@ -21,10 +23,11 @@ export async function createNativeBackend(options: NativeBackendOptions): Promis
     filePrefix: options.filePrefix,
     noHuge: options.noHuge,
     memoryMb: options.memoryMb,
+    poolMbufs: options.poolMbufs,
     // virtio-user peers pass no packets with hugepages unless segments are single files.
     singleFileSegments: !options.noHuge,
     logLevel: 'warning',
   });
   options.log.info({ workerCpus: options.workerCpus, noHuge: options.noHuge }, 'native engine ready');
-  return new NativeBackend(new NativeDataplane(engine, options.log), options.log);
+  return new NativeBackend(new NativeDataplane(engine, options.log, options.maxPorts), options.log);
 }
