@@ -2,12 +2,13 @@
 // real CNI path (cnitool → vhost-cni → daemon, as Multus calls it), testpmd in each pod sending and
 // receiving through pktbridge's poll-mode worker, live throughput, then CNI DEL and a clean machine.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startProcess, run, type ManagedProcess } from '../test/helpers/process.js';
 import { startTestpmd, type Testpmd, type TestpmdPort } from '../test/helpers/testpmd.js';
 import { podEalArgs } from '../src/podargs/eal-args.js';
-import type { NetworkStatusEntry } from '../src/podargs/network-status.js';
+import { deviceInfoSchema, type NetworkStatusEntry } from '../src/podargs/network-status.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const optionsSchema = z.object({
@@ -90,6 +91,26 @@ async function sh(command: string, args: string[], env?: NodeJS.ProcessEnv): Pro
   return result.stdout;
 }
 
+/** Packets per second between two changes of a counter that testpmd prints once a second. */
+class RateMeter {
+  count = 0;
+  pps = 0;
+  peak = 0;
+  private changedAt = 0;
+
+  update(count: number, now: number): void {
+    if (count === this.count) return;
+    if (this.changedAt > 0) {
+      this.pps = (count - this.count) / ((now - this.changedAt) / 1000);
+      this.peak = Math.max(this.peak, this.pps);
+    }
+    this.count = count;
+    this.changedAt = now;
+  }
+}
+
+const mpps = (pps: number): string => `${(pps / 1e6).toFixed(2)} Mpps`;
+
 function progressBar(fraction: number, width = 24): string {
   const filled = Math.round(fraction * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
@@ -97,7 +118,7 @@ function progressBar(fraction: number, width = 24): string {
 
 const cniResultSchema = z.object({
   interfaces: z
-    .array(z.object({ name: z.string(), mac: z.string().optional(), socketPath: z.string().optional() }))
+    .array(z.object({ name: z.string(), mac: z.string().optional(), sandbox: z.string().optional() }))
     .default([]),
   ips: z.array(z.object({ address: z.string() })).default([]),
 });
@@ -116,6 +137,16 @@ function podPort(status: NetworkStatusEntry[] | undefined): TestpmdPort {
   throw new DemoError('the CNI result named no socket for the pod');
 }
 
+/**
+ * testpmd's lcores: main lcore (idle, prints stats) beside the daemon's worker on CPU 1; the busy
+ * forwarding lcore on CPU 0 for the sender and, when the machine has a third CPU, on CPU 2 for the
+ * receiver. On two CPUs both pods' pollers share CPU 0 (never at real-time priority), which caps
+ * what the demo can show: see the benchmark for the dataplane's real rates.
+ */
+function podLcores(forwardMode: 'txonly' | 'rxonly'): string {
+  return forwardMode === 'rxonly' && availableParallelism() >= 3 ? '0@1,1@2' : '0@1,1@0';
+}
+
 /** Starts testpmd txonly in one pod and rxonly in the other, shows live rates, stops both. */
 async function runPhase(
   setup: PhaseSetup,
@@ -126,6 +157,7 @@ async function runPhase(
     startTestpmd({
       ports: [podPort(setup.statuses[index])],
       forwardMode,
+      lcores: podLcores(forwardMode),
       netns: setup.pods[index],
       maxLifetimeMs: (setup.duration + 60) * 1000,
     });
@@ -136,27 +168,23 @@ async function runPhase(
   const stopSender = { what: 'stop the sending testpmd', undo: () => sender.stop() };
   cleanups.push(stopSender);
   const started = Date.now();
-  let last = { at: started, rx: 0, tx: 0 };
-  let peakPps = 0;
+  const sent = new RateMeter();
+  const received = new RateMeter();
   while (Date.now() - started < setup.duration * 1000) {
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 200));
     const now = Date.now();
-    const tx = sender.latestStats().get(0)?.txPackets ?? 0;
-    const rx = receiver.latestStats().get(0)?.rxPackets ?? 0;
-    const seconds = (now - last.at) / 1000;
-    const rxPps = (rx - last.rx) / seconds;
-    peakPps = Math.max(peakPps, rxPps);
+    sent.update(sender.latestStats().get(0)?.txPackets ?? 0, now);
+    received.update(receiver.latestStats().get(0)?.rxPackets ?? 0, now);
     const bar = progressBar((now - started) / (setup.duration * 1000));
-    const rates = `${setup.pods[from]} sends ${((tx - last.tx) / seconds / 1e6).toFixed(2)} Mpps → ${setup.pods[to]} receives ${(rxPps / 1e6).toFixed(2)} Mpps`;
+    const rates = `${setup.pods[from]} sends ${mpps(sent.pps)} → ${setup.pods[to]} receives ${mpps(received.pps)}`;
     process.stdout.write(`\r      ${bar} ${rates}   `);
-    last = { at: now, rx, tx };
   }
   process.stdout.write('\n');
   await sender.stop();
   const { forward } = await receiver.stop();
   cleanups.splice(cleanups.indexOf(stopSender), 1);
   cleanups.splice(cleanups.indexOf(stopReceiver), 1);
-  return { received: forward.get(0)?.rxPackets ?? last.rx, peakPps };
+  return { received: forward.get(0)?.rxPackets ?? received.count, peakPps: received.peak };
 }
 
 async function main(): Promise<void> {
@@ -198,7 +226,7 @@ async function main(): Promise<void> {
   await daemon.waitFor(/"msg":"ready"/, 30_000);
   say(`ready: API on ${apiSocket}, CNI requests on ${cniSocket}`);
 
-  step('Creating two pods: network namespaces pb-demo-a and pb-demo-b');
+  step('Creating two pods: one network namespace each');
   const pods = [`pbdemo-a-${id}`, `pbdemo-b-${id}`];
   for (const pod of pods) {
     await sh('ip', ['netns', 'add', pod]);
@@ -217,6 +245,7 @@ async function main(): Promise<void> {
     type: 'vhost-cni',
     daemonSocket: cniSocket,
     interface: { type: options.type },
+    capabilities: { CNIDeviceInfoFile: true },
     ipam: { type: 'host-local', ranges: [[{ subnet: '198.18.0.0/24' }]], dataDir: join(runDir, 'ipam') },
   };
   writeFileSync(join(confDir, '10-demo-net.conf'), JSON.stringify(netconf, null, 2));
@@ -225,8 +254,10 @@ async function main(): Promise<void> {
     NETCONFPATH: confDir,
     CNI_PATH: `${join(repo, 'vhost-cni/build')}:/usr/lib/cni`,
     CNI_IFNAME: 'net1',
+    CAP_ARGS: JSON.stringify({ CNIDeviceInfoFile: deviceInfoFile(pod) }),
     CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${pod}`,
   });
+  const deviceInfoFile = (pod: string): string => join(runDir, `${pod}-net1.json`);
   const cnitool = join(repo, '.tools/cnitool');
   const statuses: NetworkStatusEntry[][] = [];
   for (const pod of pods) {
@@ -237,19 +268,25 @@ async function main(): Promise<void> {
       undo: () => sh(cnitool, ['del', 'demo-net', netnsPath], cniEnv(pod)),
     });
     const result = cniResultSchema.parse(JSON.parse(out));
-    const podSide = result.interfaces.find((i) => i.socketPath) ?? result.interfaces[0];
-    const socketPath = podSide?.socketPath ?? join(runDir, 's');
-    say(`${pod}: net1 socket ${socketPath}, IP ${result.ips.map((ip) => ip.address).join(', ') || '-'}`);
-    const deviceInfo =
-      options.type === 'memif'
-        ? { type: 'memif' as const, memif: { role: 'client' as const, mode: 'ethernet', path: socketPath } }
-        : { type: 'vhost-user' as const, 'vhost-user': { mode: 'client' as const, path: socketPath } };
-    statuses.push([
-      { name: 'default/demo-net', interface: 'net1', mac: podSide?.mac, 'device-info': deviceInfo },
-    ]);
+    // What Multus copies into the pod's network-status annotation: the device-info file we asked for.
+    const deviceInfo = deviceInfoSchema.parse(JSON.parse(readFileSync(deviceInfoFile(pod), 'utf8')));
+    const status: NetworkStatusEntry = {
+      name: 'default/demo-net',
+      interface: 'net1',
+      ips: result.ips.map((ip) => ip.address),
+      mac: result.interfaces.find((i) => i.sandbox)?.mac,
+      'device-info': deviceInfo,
+    };
+    const socket = deviceInfo.memif?.path ?? deviceInfo['vhost-user']?.path;
+    say(`${pod}: net1 socket ${socket}, IP ${status.ips?.join(', ') || '-'}`);
+    statuses.push([status]);
   }
 
   step(`Traffic through pktbridge's worker (the network's L2 bridge), ${options.duration} s each way`);
+  if (availableParallelism() < 3) {
+    say("(2 CPUs: both pods' pollers share CPU 0 while the worker polls CPU 1, so rates here are a");
+    say(' fraction of what the worker forwards; `npx tsx bench/main.ts --quick` measures it properly)');
+  }
   say('Each pod runs dpdk-testpmd with the EAL arguments `pktbridge pod-args` derives for it:');
   for (const [index, pod] of pods.entries())
     say(`${pod}: dpdk-testpmd ${podEalArgs(statuses[index] ?? []).args.join(' ')}`);
@@ -269,7 +306,7 @@ async function main(): Promise<void> {
     [pods[1], pods[0], bToA],
   ] as const) {
     say(
-      `${from} → ${to}: ${result.received.toLocaleString()} packets received (peak ${(result.peakPps / 1e6).toFixed(2)} Mpps)`,
+      `${from} → ${to}: ${result.received.toLocaleString()} packets received (peak ${mpps(result.peakPps)})`,
     );
     if (result.received === 0)
       throw new DemoError(`${to} received nothing from ${from}: see the daemon log above`);

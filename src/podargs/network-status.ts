@@ -5,7 +5,7 @@ import { PktbridgeError } from '../errors.js';
 
 export const NETWORK_STATUS_KEY = 'k8s.v1.cni.cncf.io/network-status';
 
-const deviceInfoSchema = z.object({
+export const deviceInfoSchema = z.object({
   type: z.enum(['vhost-user', 'memif', 'pci', 'vdpa']),
   version: z.string().optional(),
   'vhost-user': z.object({ mode: z.enum(['client', 'server']), path: z.string().min(1) }).optional(),
