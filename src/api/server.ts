@@ -139,6 +139,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const unsubscribe = context.events.subscribe((event) => call.write(eventMessage(event)));
     track(call, unsubscribe);
+    // Headers now tell the client it is subscribed: nothing published from here on is missed.
+    call.sendMetadata(new grpc.Metadata());
   };
 
   server.addService(service, implementation);

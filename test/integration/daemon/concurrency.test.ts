@@ -85,6 +85,28 @@ describe('concurrent attachments', () => {
     expect(readdirSync(daemon.socketRoot)).toEqual([]);
   });
 
+  it('streams attachment events to WatchEvents subscribers', async () => {
+    const stream = daemon.client.watchEvents();
+    const events: { type: string; attachment_id: string }[] = [];
+    const seen = new Promise<void>((resolve) => {
+      stream.on('data', (event: { type: string; attachment_id: string }) => {
+        events.push(event);
+        if (events.length === 2) resolve();
+      });
+    });
+    stream.on('error', () => undefined);
+    // The daemon sends the stream's headers once the subscription is in place.
+    await new Promise((resolve) => stream.once('metadata', resolve));
+    const made = await attach('watched');
+    await detach('watched');
+    await seen;
+    stream.cancel();
+    expect(events.map((e) => [e.type, e.attachment_id])).toEqual([
+      ['attached', made.id],
+      ['detached', made.id],
+    ]);
+  });
+
   it('lets only one of two racing ADDs of the same pod win', async () => {
     const results = await Promise.allSettled([attach('twin'), attach('twin')]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
