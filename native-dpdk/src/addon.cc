@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 
@@ -34,8 +35,8 @@ Napi::ThreadSafeFunction event_tsfn;
 int pending = 0;
 bool initialized = false;
 std::atomic<bool> stopped{false};
-std::mutex event_mutex;
-std::deque<EngineEventRecord> event_queue;
+std::mutex& event_mutex = *new std::mutex();  // never destroyed (see runtime.h)
+std::deque<EngineEventRecord>& event_queue = *new std::deque<EngineEventRecord>();
 
 Napi::Error make_error(Napi::Env env, const std::string& code, const std::string& message, int err) {
   Napi::Error error = Napi::Error::New(env, message);
@@ -290,7 +291,7 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 }
 
 // Node exiting without Engine.shutdown() (process.exit, an uncaught error): stop the workers before
-// static destructors run, or a worker still polling touches torn-down state and the exit segfaults.
+// DPDK's and libc's exit-time teardown runs under a worker that is still polling.
 void stop_workers_at_exit() {
   if (initialized && !stopped && g_rt.running.load()) {
     g_rt.running.store(false);
@@ -299,7 +300,8 @@ void stop_workers_at_exit() {
 }
 
 Napi::Object Module(Napi::Env env, Napi::Object exports) {
-  env.AddCleanupHook(stop_workers_at_exit);
+  // atexit, not an env cleanup hook: process.exit() does not run cleanup hooks.
+  std::atexit(stop_workers_at_exit);
   done_tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                             "pktbridge-control", 0, 1);
   done_tsfn.Unref(env);

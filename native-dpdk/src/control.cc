@@ -5,7 +5,7 @@
 
 namespace pb {
 
-ControlThread g_control;
+ControlThread& g_control = *new ControlThread();
 
 void ControlThread::start(Task on_tick) {
   on_tick_ = std::move(on_tick);

@@ -12,10 +12,6 @@ namespace pb {
 class ControlThread {
  public:
   using Task = std::function<void()>;
-  // A process that exits without Engine.shutdown() must not abort in std::thread's destructor.
-  ~ControlThread() {
-    if (thread_.joinable()) thread_.detach();
-  }
   void start(Task on_tick);
   void post(Task task);
   // Runs the queued tasks, then ends the thread. Idempotent.
@@ -32,6 +28,6 @@ class ControlThread {
   bool stopping_ = false;
 };
 
-extern ControlThread g_control;
+extern ControlThread& g_control;  // never destroyed (see runtime.h)
 
 }  // namespace pb

@@ -12,7 +12,7 @@
 
 namespace pb {
 
-Engine g_engine;
+Engine& g_engine = *new Engine();
 
 static std::string mac_string(uint16_t id) {
   rte_ether_addr addr{};

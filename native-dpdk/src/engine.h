@@ -76,6 +76,6 @@ class Engine {
   uint64_t last_ageing_ = 0;
 };
 
-extern Engine g_engine;
+extern Engine& g_engine;  // never destroyed (see runtime.h)
 
 }  // namespace pb

@@ -47,20 +47,15 @@ struct RelayPort {
   std::chrono::steady_clock::time_point next_retry;
 };
 
-std::mutex command_mutex;
-std::deque<std::function<void()>> commands;
-// Detached rather than destroyed joinable (std::terminate) when the process exits without shutdown.
-struct RelayThread : std::thread {
-  using std::thread::operator=;
-  ~RelayThread() {
-    if (joinable()) detach();
-  }
-} relay_thread;
+// Never destroyed: the relay thread may still run while a process exits without shutdown.
+std::mutex& command_mutex = *new std::mutex();
+std::deque<std::function<void()>>& commands = *new std::deque<std::function<void()>>();
+std::thread& relay_thread = *new std::thread();
 int epoll_fd = -1;
 int wake_fd = -1;
 bool stopping = false;
 uint32_t next_key = 1;
-std::map<uint32_t, std::unique_ptr<RelayPort>> relay_ports;  // relay thread only
+std::map<uint32_t, std::unique_ptr<RelayPort>>& relay_ports = *new std::map<uint32_t, std::unique_ptr<RelayPort>>();
 
 sockaddr_un unix_address(const std::string& path, bool abstract, socklen_t* len) {
   sockaddr_un addr{};

@@ -8,7 +8,7 @@
 
 namespace pb {
 
-Runtime g_rt;
+Runtime& g_rt = *new Runtime();
 
 std::string dpdk_message(const std::string& what, int ret) {
   int err = ret < 0 ? -ret : ret;
@@ -19,8 +19,8 @@ void synchronize_workers() {
   if (g_rt.qsbr != nullptr) rte_rcu_qsbr_synchronize(g_rt.qsbr, RTE_QSBR_THRID_INVALID);
 }
 
-static std::mutex sink_mutex;
-static std::function<void(EngineEventRecord)> event_sink;
+static std::mutex& sink_mutex = *new std::mutex();
+static std::function<void(EngineEventRecord)>& event_sink = *new std::function<void(EngineEventRecord)>();
 
 void set_event_sink(std::function<void(EngineEventRecord)> sink) {
   std::lock_guard<std::mutex> lock(sink_mutex);

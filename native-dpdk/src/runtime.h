@@ -40,7 +40,8 @@ struct Runtime {
   std::atomic<bool> may_poll[RTE_MAX_ETHPORTS] = {};
 };
 
-extern Runtime g_rt;
+// Never destroyed: workers and detached threads may still run while the process exits.
+extern Runtime& g_rt;
 
 // Blocks until every worker has passed a quiescent state: nothing read before the call is in use.
 void synchronize_workers();

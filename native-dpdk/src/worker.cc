@@ -85,26 +85,32 @@ int worker_main(void* arg) {
   while (g_rt.running.load(std::memory_order_relaxed)) {
     const Fib* fib = g_rt.fib.load(std::memory_order_acquire);
     uint64_t received = 0;
-    if (fib != nullptr && w.index < fib->per_worker.size()) {
-      for (const RxAssignment& rx : fib->per_worker[w.index]) {
-        if (!g_rt.may_poll[rx.port].load(std::memory_order_acquire)) continue;
-        const uint16_t n = rte_eth_rx_burst(rx.port, rx.queue, pkts, kBurst);
-        if (n == 0) continue;
-        received += n;
-        if (rx.peer != kNoPort) {
-          send(w, rx.peer, pkts, n);
-        } else if (rx.bridge >= 0) {
-          bridge_forward(w, fib->bridges[rx.bridge], rx.port, pkts, n, *batch);
-          for (uint16_t i = 0; i < batch->ntouched; i++) {
-            const uint16_t out = batch->touched[i];
-            send(w, out, batch->pkts[out], batch->count[out]);
-            batch->count[out] = 0;
-          }
-          batch->ntouched = 0;
-        } else {
-          rte_pktmbuf_free_bulk(pkts, n);
-          count_rx_drop(w, rx.port, n);
+    if (fib == nullptr || w.index >= fib->per_worker.size() || fib->per_worker[w.index].empty()) {
+      // Nothing to poll: do not burn the CPU (another poller may share this core). Offline while
+      // napping, so that no grace period waits for the nap.
+      rte_rcu_qsbr_thread_offline(g_rt.qsbr, w.index);
+      rte_delay_us_sleep(100);
+      rte_rcu_qsbr_thread_online(g_rt.qsbr, w.index);
+      continue;
+    }
+    for (const RxAssignment& rx : fib->per_worker[w.index]) {
+      if (!g_rt.may_poll[rx.port].load(std::memory_order_acquire)) continue;
+      const uint16_t n = rte_eth_rx_burst(rx.port, rx.queue, pkts, kBurst);
+      if (n == 0) continue;
+      received += n;
+      if (rx.peer != kNoPort) {
+        send(w, rx.peer, pkts, n);
+      } else if (rx.bridge >= 0) {
+        bridge_forward(w, fib->bridges[rx.bridge], rx.port, pkts, n, *batch);
+        for (uint16_t i = 0; i < batch->ntouched; i++) {
+          const uint16_t out = batch->touched[i];
+          send(w, out, batch->pkts[out], batch->count[out]);
+          batch->count[out] = 0;
         }
+        batch->ntouched = 0;
+      } else {
+        rte_pktmbuf_free_bulk(pkts, n);
+        count_rx_drop(w, rx.port, n);
       }
     }
     // A poll is one pass over every assigned queue; it is busy when it moved any packet.

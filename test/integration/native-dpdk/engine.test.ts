@@ -78,6 +78,14 @@ describe.skipIf(skip)('native engine (null/ring ports, --no-huge)', () => {
     await engine.removePort('ring0');
   });
 
+  it('does not busy-poll while it has no queue to poll', async () => {
+    const { engine } = fx;
+    expect(engine.ports()).toEqual([]);
+    const before = engine.workerStats()[0]!.polls;
+    await sleep(300);
+    expect(engine.workerStats()[0]!.polls).toBe(before);
+  });
+
   it('reports link-up events for started ports', async () => {
     const { engine } = fx;
     await engine.addPort({ kind: 'null', name: 'evt' });
