@@ -107,11 +107,19 @@ export async function startTestDaemon(options: DaemonOptions = {}): Promise<Test
     return proc;
   };
 
+  let first: ManagedProcess;
+  try {
+    first = await spawnDaemon();
+  } catch (err) {
+    removeDpdkLeftovers(filePrefix);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const daemon: TestDaemon = {
     dir,
     ...paths,
     filePrefix,
-    process: await spawnDaemon(),
+    process: first,
     client: createApiClient(paths.apiSocket),
     cli(args, env = {}) {
       return run(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
