@@ -58,7 +58,7 @@ export function renderHtml(result: BenchResult): string {
   const ratioSeries: LineSeries[] = measured
     .filter((p) => p.dataplane !== 'testpmd')
     .map((p) => ({
-      name: `${p.label} / ${label(limitPathFor(p.portType))}`,
+      name: `${p.name} / ${limitPathFor(p.portType)}`,
       points: sizes.map((size) => {
         const ratio = ratioOf(row(p.name, size)?.ndr.median, row(limitPathFor(p.portType), size)?.ndr.median);
         return ratio === null ? null : { value: ratio };

@@ -18,7 +18,7 @@ export const PALETTE = [
 
 const WIDTH = 540;
 const HEIGHT = 300;
-const MARGIN = { top: 16, right: 170, bottom: 36, left: 56 };
+const MARGIN = { top: 16, right: 200, bottom: 52, left: 56 };
 const plotW = WIDTH - MARGIN.left - MARGIN.right;
 const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
 
@@ -68,11 +68,16 @@ function frame(
     )
     .join('');
   const step = plotW / xLabels.length;
+  // Many or long category names are tilted so neighbours do not overlap.
+  const tilt = xLabels.length > 4 || xLabels.some((l) => l.length * 6 > step);
   const xs = xLabels
-    .map(
-      (label, i) =>
-        `<text x="${MARGIN.left + step * (i + 0.5)}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${escapeXml(label)}</text>`,
-    )
+    .map((label, i) => {
+      const x = MARGIN.left + step * (i + 0.5);
+      const yText = MARGIN.top + plotH + 16;
+      return tilt
+        ? `<text x="${x}" y="${yText}" text-anchor="end" transform="rotate(-25 ${x} ${yText})">${escapeXml(label)}</text>`
+        : `<text x="${x}" y="${yText}" text-anchor="middle">${escapeXml(label)}</text>`;
+    })
     .join('');
   return (
     `<figure><figcaption>${escapeXml(title)}</figcaption>` +
@@ -90,7 +95,7 @@ function legend(names: string[]): string {
     .map((name, i) => {
       const y = MARGIN.top + 8 + i * 18;
       const x = MARGIN.left + plotW + 16;
-      return `<rect x="${x}" y="${y - 8}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 18}" y="${y + 2}">${escapeXml(name)}</text>`;
+      return `<rect x="${x}" y="${y - 8}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 16}" y="${y + 2}" font-size="10">${escapeXml(name)}</text>`;
     })
     .join('');
 }
