@@ -287,3 +287,58 @@ describe('bad input through the shim and the real daemon', () => {
     expect(attachments.stdout).not.toContain(containerId);
   });
 });
+
+// GC and STATUS are 1.1.0 commands libcni 1.1.2 (cnitool) does not send: the shim is exec'd directly.
+describe('GC and STATUS through the shim and the real daemon', () => {
+  async function shimCall(command: string, conf: Record<string, unknown>, containerId = '', netns = '') {
+    const out = await run(join(shimDir, 'vhost-cni'), [], {
+      env: {
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: containerId,
+        CNI_NETNS: netns,
+        CNI_IFNAME: containerId ? 'net1' : '',
+        CNI_PATH: REFERENCE_PLUGINS,
+        CNI_ARGS: '',
+      },
+      stdin: JSON.stringify(conf),
+      timeoutMs: 30_000,
+    });
+    return { code: out.code, stdout: out.stdout };
+  }
+
+  it('GC removes the attachments not listed and keeps the listed one; STATUS reports ready', async (ctx) => {
+    requireCniServer((note) => ctx.skip(note));
+    const ns = await pod();
+    const conf = {
+      cniVersion: '1.1.0',
+      name: 'dp-gc',
+      type: 'vhost-cni',
+      daemonSocket: cniSocket,
+      interface: { type: 'vhost-user' },
+    };
+    const sockets: Record<string, string> = {};
+    for (const id of ['gckeep', 'gcdrop1', 'gcdrop2']) {
+      const added = await shimCall('ADD', conf, id, ns.path);
+      expect(added.code).toBe(0);
+      const result = JSON.parse(added.stdout) as { interfaces: { socketPath: string }[] };
+      sockets[id] = result.interfaces[0]?.socketPath ?? '';
+      expect(existsSync(sockets[id] ?? '')).toBe(true);
+    }
+    try {
+      const gc = await shimCall('GC', {
+        ...conf,
+        'cni.dev/valid-attachments': [{ containerID: 'gckeep', ifname: 'net1' }],
+      });
+      expect(gc).toEqual({ code: 0, stdout: '' });
+      expect(existsSync(sockets.gckeep ?? '')).toBe(true);
+      expect(existsSync(sockets.gcdrop1 ?? '')).toBe(false);
+      expect(existsSync(sockets.gcdrop2 ?? '')).toBe(false);
+      const attachments = (await daemon!.cli(['attachments', '--json'])).stdout;
+      expect(attachments).toContain('gckeep');
+      expect(attachments).not.toContain('gcdrop1');
+      expect(await shimCall('STATUS', conf)).toEqual({ code: 0, stdout: '' });
+    } finally {
+      expect((await shimCall('DEL', conf, 'gckeep', ns.path)).code).toBe(0);
+    }
+  });
+});
