@@ -36,10 +36,29 @@ const sizes = values.sizes.split(',').map(Number);
 const types = values.types.split(',') as PortType[];
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
+
+/** A hung round (seen once: a vhost round never finished) is recorded as NaN instead of stalling. */
+async function bounded(round: Promise<number>, label: string): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`${label}: no result within 45 s, recorded as NaN`);
+      resolve(Number.NaN);
+    }, 45_000);
+  });
+  try {
+    return await Promise.race([
+      round.catch((err: unknown) => (console.error(label, err), Number.NaN)),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The traffic generator: interactive testpmd fed from a pipe, returns received Mpps over both ports. */
 async function measure(type: PortType, sockets: string[], size: number): Promise<number> {
@@ -132,7 +151,9 @@ try {
             }
             await engine.connect('p0', 'p1');
             try {
-              samples.pktbridge.push(await measure(type, sockets, size));
+              samples.pktbridge.push(
+                await bounded(measure(type, sockets, size), `${type} ${size}B pktbridge`),
+              );
             } finally {
               await engine.removePort('p0');
               await engine.removePort('p1');
@@ -140,7 +161,7 @@ try {
           } else {
             const mid = await middleTestpmd(type, sockets);
             try {
-              samples.testpmd.push(await measure(type, sockets, size));
+              samples.testpmd.push(await bounded(measure(type, sockets, size), `${type} ${size}B testpmd`));
             } finally {
               await mid.stop();
             }
