@@ -32,7 +32,7 @@ fi
 # chromium: headless check of the benchmark's HTML report. shellcheck: lint of host scripts.
 packages=(dpdk dpdk-dev libdpdk-dev pkg-config cmake g++ make openvswitch-switch-dpdk
   containernetworking-plugins iproute2 golang-go golang-github-appc-cni-dev dpkg-dev
-  util-linux procps shellcheck)
+  util-linux procps shellcheck chromium)
 step "Debian packages"
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_BRIDGE, DEFAULT_OVSDB } from './backends/ovs/config.js';
 import { resourceSchema } from './deviceplugin/slots.js';
 import { PktbridgeError } from './errors.js';
 
@@ -82,7 +83,7 @@ export function defaultConfig(root = isRoot(), cwd = process.cwd()): Config {
     metrics: root ? '127.0.0.1:9464' : `unix:${run}/metrics.sock`,
     backends: ['native'],
     vpp: { apiSocket: '/run/vpp/api.sock' },
-    ovs: { db: 'unix:/var/run/openvswitch/db.sock', bridge: 'br-pktbridge' },
+    ovs: { db: DEFAULT_OVSDB, bridge: DEFAULT_BRIDGE },
     sriov: { sysfsRoot: '/sys' },
     deviceplugin: { enabled: false, kubeletDir: '/var/lib/kubelet/device-plugins', resources: [] },
     testPausePoints: [],

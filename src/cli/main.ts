@@ -5,6 +5,7 @@ import { attachCommands } from './attach-commands.js';
 import { bridgeCommand, xconnectCommand } from './connect-commands.js';
 import { EXIT } from './context.js';
 import { daemonCommand } from './daemon-command.js';
+import { podArgsCommand } from './pod-args-command.js';
 import { portCommands } from './port-commands.js';
 import { statsCommand } from './stats-command.js';
 import { statusCommands } from './status-commands.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     statsCommand(),
     ...statusCommands(),
     ...attachCommands(),
+    podArgsCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // addCommand does not pass exitOverride down, and every usage error must exit 2.

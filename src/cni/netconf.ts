@@ -2,6 +2,8 @@
 // turns stdin into a validated config or a CNI error (6 bad JSON, 7 naming field and value).
 import { z } from 'zod';
 import { CniCode, CniError, invalidConfig } from './errors.js';
+import { ovsNetworkConfigSchema } from '../backends/ovs/config.js';
+import { sriovNetworkConfigSchema } from '../backends/sriov/vfSettings.js';
 
 const MAC = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 const PCI_ADDRESS = /^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
@@ -97,12 +99,9 @@ export const netconfSchema = z
     /** Read by the shim only: the daemon's CNI socket. */
     daemonSocket: z.string().startsWith('/', 'an absolute path').max(107).optional(),
     vpp: z.strictObject({ apiSocket: z.string().startsWith('/', 'an absolute path') }).optional(),
-    ovs: z
-      .strictObject({
-        db: z.string().min(1).optional(),
-        bridge: z.string().min(1).optional(),
-      })
-      .optional(),
+    /** The backends' own per-network sections, validated by the backend's schema. */
+    ovs: ovsNetworkConfigSchema.optional(),
+    sriov: sriovNetworkConfigSchema.optional(),
     'cni.dev/valid-attachments': z.array(attachmentKeySchema).optional(),
   })
   .refine((conf) => conf.bridge === undefined || conf.xconnect === undefined, {

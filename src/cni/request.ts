@@ -56,6 +56,7 @@ function slotOf(netconf: Netconf, runtime: RuntimeConfig): string | undefined {
 function backendConfig(netconf: Netconf): Record<string, unknown> {
   if (netconf.backend === 'vpp') return { ...netconf.vpp };
   if (netconf.backend === 'ovs-dpdk') return { ...netconf.ovs };
+  if (netconf.backend === 'sriov-dpdk') return { ...netconf.sriov };
   return {};
 }
 
