@@ -127,7 +127,7 @@ class RateMeter {
 const mpps = (pps: number): string => `${(pps / 1e6).toFixed(2)} Mpps`;
 
 function progressBar(fraction: number, width = 24): string {
-  const filled = Math.round(fraction * width);
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
@@ -182,6 +182,8 @@ async function runPhase(
   const sender = await start(from, 'txonly');
   const stopSender = { what: 'stop the sending testpmd', undo: () => sender.stop() };
   cleanups.push(stopSender);
+  // The clock starts once both apps print their first statistics (EAL init and memif connect are done).
+  await Promise.all([sender.waitForStats(() => true, 30_000), receiver.waitForStats(() => true, 30_000)]);
   const started = Date.now();
   const sent = new RateMeter();
   const received = new RateMeter();

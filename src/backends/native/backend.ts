@@ -99,6 +99,8 @@ export class NativeBackend implements Backend {
   constructor(
     readonly dataplane: NativeDataplane,
     private readonly log: Logger,
+    /** Runs after the engine has shut down (e.g. removing its hugepage files). */
+    private readonly afterShutdown: () => Promise<void> = async () => {},
   ) {}
 
   async attach(spec: AttachSpec): Promise<AttachmentResult> {
@@ -190,5 +192,6 @@ export class NativeBackend implements Backend {
 
   async close(): Promise<void> {
     await this.dataplane.shutdown();
+    await this.afterShutdown();
   }
 }

@@ -2,6 +2,7 @@
 import type { Logger } from '../../log.js';
 import { NativeBackend } from './backend.js';
 import { NativeDataplane } from './dataplane.js';
+import { removeHugepageFiles } from './hugepage-files.js';
 
 export interface NativeBackendOptions {
   log: Logger;
@@ -29,5 +30,14 @@ export async function createNativeBackend(options: NativeBackendOptions): Promis
     logLevel: 'warning',
   });
   options.log.info({ workerCpus: options.workerCpus, noHuge: options.noHuge }, 'native engine ready');
-  return new NativeBackend(new NativeDataplane(engine, options.log, options.maxPorts), options.log);
+  const removeOwnHugepageFiles = async (): Promise<void> => {
+    if (options.noHuge) return;
+    const removed = await removeHugepageFiles(options.filePrefix);
+    options.log.debug({ removed }, 'hugepage files removed');
+  };
+  return new NativeBackend(
+    new NativeDataplane(engine, options.log, options.maxPorts),
+    options.log,
+    removeOwnHugepageFiles,
+  );
 }
