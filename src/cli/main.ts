@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { attachCommands } from './attach-commands.js';
+import { benchCommand } from './bench-command.js';
 import { bridgeCommand, xconnectCommand } from './connect-commands.js';
 import { EXIT } from './context.js';
 import { daemonCommand } from './daemon-command.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     ...statusCommands(),
     ...attachCommands(),
     podArgsCommand(),
+    benchCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // addCommand does not pass exitOverride down, and every usage error must exit 2.
