@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'native-dpdk/build*/', '.tools/', '.run/', 'bench/out/', 'vpp-api/generated/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'native-dpdk/build*/',
+      '.tools/',
+      '.run/',
+      'bench/out/',
+      'vpp-api/generated/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,7 +3,7 @@
 # then every vitest suite. Ends with one line "N passed, N failed[, N skipped]".
 # Usage: scripts/test.sh [vitest filters...]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 failed_checks=0
@@ -27,6 +27,7 @@ printf '\n== vitest\n'
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
 vitest_rc=$?
 
+# shellcheck disable=SC2016 # the script is JavaScript; $ and backticks are its own
 node -e '
   const fs = require("node:fs");
   const checks = Number(process.argv[1]);
