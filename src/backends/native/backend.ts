@@ -12,10 +12,10 @@ import {
   type AttachSpec,
   type Backend,
   type BackendStatus,
-  type DeviceInfo,
   type OwnedObject,
 } from '../backend.js';
 import type { NativeDataplane } from './dataplane.js';
+import { podDeviceInfo } from '../device-info.js';
 
 /** Engine port name of an attachment: short, unique, and recognisable as ours after a restart. */
 export function attachmentPortName(id: string): string {
@@ -72,27 +72,6 @@ export function nativePortSpec(spec: AttachSpec): PortSpec {
   };
 }
 
-/** Device Info Spec 1.1.0 from the pod's side: the pod takes the role opposite to the host's. */
-export function podDeviceInfo(spec: AttachSpec): DeviceInfo {
-  const iface = spec.iface;
-  if (iface.type === 'pci')
-    return { type: 'pci', version: '1.1.0', pci: { 'pci-address': iface.pciAddress } };
-  const path = spec.socketPath ?? '';
-  if (iface.type === 'vhost-user') {
-    return {
-      type: 'vhost-user',
-      version: '1.1.0',
-      'vhost-user': { mode: iface.mode === 'server' ? 'client' : 'server', path },
-    };
-  }
-  const mode = iface.mode === 'punt-inject' ? 'inject-punt' : iface.mode;
-  return {
-    type: 'memif',
-    version: '1.1.0',
-    memif: { role: iface.role === 'server' ? 'client' : 'server', mode, path },
-  };
-}
-
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
 
@@ -122,7 +101,7 @@ export class NativeBackend implements Backend {
           pciId: spec.iface.type === 'pci' ? spec.iface.pciAddress : undefined,
           mac: spec.mac,
           mtu: spec.mtu,
-          deviceInfo: podDeviceInfo(spec),
+          deviceInfo: podDeviceInfo(spec.iface, spec.socketPath),
           objects,
           restore: { hostPortMac: info.mac },
         };

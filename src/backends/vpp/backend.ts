@@ -17,7 +17,7 @@ import {
   type BackendStatus,
   type OwnedObject,
 } from '../backend.js';
-import { podDeviceInfo } from '../native/backend.js';
+import { podDeviceInfo } from '../device-info.js';
 import {
   createAttachment,
   objectRef,
@@ -85,7 +85,7 @@ export class VppBackend implements Backend {
       socketPath: spec.socketPath,
       mac: spec.mac,
       mtu: spec.mtu,
-      deviceInfo: podDeviceInfo(spec),
+      deviceInfo: podDeviceInfo(spec.iface, spec.socketPath),
       objects: created.objects,
       restore: created.restore,
     };

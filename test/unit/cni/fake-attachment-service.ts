@@ -3,35 +3,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttachmentKey, AttachmentService, AttachRequest } from '../../../src/attachments/service.js';
-import type {
-  AttachmentRecord,
-  BackendName,
-  BackendStatus,
-  DeviceInfo,
-} from '../../../src/backends/backend.js';
+import type { AttachmentRecord, BackendName, BackendStatus } from '../../../src/backends/backend.js';
 import { PktbridgeError } from '../../../src/errors.js';
+import { podDeviceInfo } from '../../../src/backends/device-info.js';
 
 const keyOf = (key: AttachmentKey): string => `${key.containerId}/${key.ifname}`;
-
-function podSideDeviceInfo(request: AttachRequest, socketPath: string | undefined): DeviceInfo {
-  const iface = request.iface;
-  if (iface.type === 'pci')
-    return { type: 'pci', version: '1.1.0', pci: { 'pci-address': iface.pciAddress } };
-  const path = socketPath ?? '';
-  if (iface.type === 'vhost-user') {
-    return {
-      type: 'vhost-user',
-      version: '1.1.0',
-      'vhost-user': { mode: iface.mode === 'server' ? 'client' : 'server', path },
-    };
-  }
-  const mode = iface.mode === 'punt-inject' ? 'inject-punt' : iface.mode;
-  return {
-    type: 'memif',
-    version: '1.1.0',
-    memif: { role: iface.role === 'server' ? 'client' : 'server', mode, path },
-  };
-}
 
 export class FakeAttachmentService implements AttachmentService {
   readonly records = new Map<string, AttachmentRecord>();
@@ -80,7 +56,7 @@ export class FakeAttachmentService implements AttachmentService {
         pciId: request.iface.type === 'pci' ? request.iface.pciAddress : undefined,
         mac: request.mac ?? '02:fe:00:00:00:01',
         mtu: request.mtu ?? 1500,
-        deviceInfo: podSideDeviceInfo(request, socketPath),
+        deviceInfo: podDeviceInfo(request.iface, socketPath),
         objects: [{ backend, kind: 'port', ref: id, attachmentId: id }],
       },
       createdAt: new Date().toISOString(),
