@@ -76,7 +76,11 @@ export function defaultConfig(root = isRoot(), cwd = process.cwd()): Config {
     socketDirMode: 0o750,
     lcores: [1],
     noHuge: 'auto',
-    memoryMb: 256,
+    // The engine reserves 2048 mbufs of the shared pool per port: room for maxPorts ports plus one
+    // port's worth in flight, so the default daemon holds as many attachments as the DPDK build
+    // allows (32 in Debian's).
+    memoryMb: 512,
+    poolMbufs: 33 * 2048 - 1,
     maxPorts: 32,
     filePrefix: 'pktbridge',
     logLevel: 'info',
