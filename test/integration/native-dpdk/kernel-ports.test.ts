@@ -1,4 +1,4 @@
-// Kernel-facing ports: af_packet on a veth whose peer sits in a test netns, and tap, cross-connected
+// Kernel-facing ports: af_packet and af_xdp on a veth whose peer sits in a test netns, and tap, cross-connected
 // so that two namespaces ping each other through the engine (real frames both ways).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -39,42 +39,60 @@ describe.skipIf(skip)('af_packet and tap ports', () => {
     for (const ns of namespaces) await ns.delete();
   });
 
-  it('carries a UDP echo between a veth in one netns (af_packet) and a tap moved into another', async () => {
+  /** A veth (in one netns) on a `kind` port, cross-connected to a tap moved into another netns. */
+  async function udpEchoThroughVeth(kind: 'af_packet' | 'af_xdp', subnet: number): Promise<void> {
     const left = await createNetns();
     const right = await createNetns();
     namespaces.push(left, right);
     const veth = await createVethPair({ peerNetns: left });
     veths.push(veth);
-    await addAddress(veth.peerName, '10.99.7.1/24', left);
+    await addAddress(veth.peerName, `10.99.${subnet}.1/24`, left);
     // veth leaves UDP checksums to "hardware"; frames forwarded to another device must carry them.
     await left.exec('ethtool', ['-K', veth.peerName, 'tx', 'off']);
 
     const tapName = uniqueName('pbtap');
-    await fx.engine.addPort({ kind: 'af_packet', name: 'afp', iface: veth.hostName });
-    await fx.engine.addPort({ kind: 'tap', name: 'tap', iface: tapName });
-    await fx.engine.connect('afp', 'tap');
+    const [vethPort, tapPort] = [`${kind}-veth`, `${kind}-tap`];
+    await fx.engine.addPort({ kind, name: vethPort, iface: veth.hostName });
+    await fx.engine.addPort({ kind: 'tap', name: tapPort, iface: tapName });
+    await fx.engine.connect(vethPort, tapPort);
     // The tap PMD keeps its file descriptor; the kernel side can live in the pod's namespace.
     await ip(['link', 'set', tapName, 'netns', right.name]);
-    await addAddress(tapName, '10.99.7.2/24', right);
+    await addAddress(tapName, `10.99.${subnet}.2/24`, right);
     await ip(['-n', right.name, 'link', 'set', tapName, 'up']);
 
     // No ping on this host: a UDP echo with node needs ARP and data in both directions.
     const server = startProcess(
       'ip',
-      ['netns', 'exec', right.name, process.execPath, '-e', UDP_ECHO_SERVER],
-      {
-        maxLifetimeMs: 20_000,
-      },
+      [
+        'netns',
+        'exec',
+        right.name,
+        process.execPath,
+        '-e',
+        UDP_ECHO_SERVER.replace('10.99.7.2', `10.99.${subnet}.2`),
+      ],
+      { maxLifetimeMs: 20_000 },
     );
     try {
       await server.waitFor(/ready/, 10_000);
-      const reply = await left.exec(process.execPath, ['-e', UDP_CLIENT]);
+      const reply = await left.exec(process.execPath, [
+        '-e',
+        UDP_CLIENT.replace('10.99.7.2', `10.99.${subnet}.2`),
+      ]);
       expect(reply).toContain('pong:ping');
     } finally {
       await server.stop();
     }
-    expect(fx.engine.stats('afp').rxPackets).toBeGreaterThanOrEqual(2);
-    expect(fx.engine.stats('tap').rxPackets).toBeGreaterThanOrEqual(2);
+    expect(fx.engine.stats(vethPort).rxPackets).toBeGreaterThanOrEqual(2);
+    expect(fx.engine.stats(tapPort).rxPackets).toBeGreaterThanOrEqual(2);
+  }
+
+  it('carries a UDP echo between a veth in one netns (af_packet) and a tap moved into another', async () => {
+    await udpEchoThroughVeth('af_packet', 7);
+  });
+
+  it('carries the same echo with the veth on an AF_XDP socket (af_xdp)', async () => {
+    await udpEchoThroughVeth('af_xdp', 8);
   });
 
   it('removes the tap device from the kernel when the port is removed', async () => {
