@@ -90,8 +90,8 @@ async function measure(type: PortType, sockets: string[], size: number): Promise
     maxLifetimeMs: 60_000,
   });
   try {
-    // The prompt's tail only: stderr (e.g. vhost's promiscuous-mode warnings) can split 'testpmd> '.
-    await traffic.waitFor(/pmd> /, 30_000);
+    // The prompt's tail only: stderr (e.g. vhost's promiscuous-mode warnings) can split 'testpmd> ', even between '>' and the space.
+    await traffic.waitFor(/pmd>/, 30_000);
     traffic.child.stdin?.write('start tx_first 32\n');
     await sleep(2_000);
     traffic.child.stdin?.write('clear port stats all\n');
