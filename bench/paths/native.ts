@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PktbridgeError } from '../../src/errors.js';
 import { startBenchProcess, waitUntil } from '../proc.js';
-import { removeDpdkFiles } from './dpdk-files.js';
+import { removeDpdkFiles } from '../../test/helpers/dpdk-files.js';
 import { NATIVE_ADDON, NATIVE_INDEX, type NativeDutConfig } from './native-config.js';
 import type { PathContext, PathUnderTest, RunningPath } from './types.js';
+import { socketClientPorts } from '../trafficgen/generator.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..');
@@ -46,12 +47,7 @@ async function startNativeDut(
     await stop();
     throw err;
   }
-  const generatorPorts = sockets.map((socketPath) =>
-    portType === 'memif'
-      ? { kind: 'memif' as const, socketPath }
-      : { kind: 'virtio-user' as const, socketPath },
-  );
-  return { generatorPorts, stop };
+  return { generatorPorts: socketClientPorts(portType, sockets), stop };
 }
 
 async function nativeMissing(): Promise<string | undefined> {

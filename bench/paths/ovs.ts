@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { hasOvsDpdk, startPrivateOvs } from '../../test/helpers/ovs.js';
 import { runCommand } from '../proc.js';
-import { removeDpdkFiles } from './dpdk-files.js';
+import { removeDpdkFiles } from '../../test/helpers/dpdk-files.js';
 import type { PathContext, PathUnderTest, RunningPath } from './types.js';
 
 async function startOvsPath(ctx: PathContext): Promise<RunningPath> {

@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBenchProcess, waitUntil } from '../proc.js';
-import { removeDpdkFiles } from './dpdk-files.js';
+import { removeDpdkFiles } from '../../test/helpers/dpdk-files.js';
 import type { PathContext, PathUnderTest, RunningPath } from './types.js';
+import { socketClientPorts } from '../trafficgen/generator.js';
 
 function dutVdevs(portType: 'memif' | 'vhost-user', sockets: string[]): string[] {
   return sockets.flatMap((socket, i) => [
@@ -51,12 +52,7 @@ async function startTestpmdDut(portType: 'memif' | 'vhost-user', ctx: PathContex
     await stop();
     throw err;
   }
-  const generatorPorts = sockets.map((socketPath) =>
-    portType === 'memif'
-      ? { kind: 'memif' as const, socketPath }
-      : { kind: 'virtio-user' as const, socketPath },
-  );
-  return { generatorPorts, stop };
+  return { generatorPorts: socketClientPorts(portType, sockets), stop };
 }
 
 async function testpmdMissing(): Promise<string | undefined> {

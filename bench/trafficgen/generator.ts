@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { PktbridgeError } from '../../src/errors.js';
 import type { FrameSize } from '../options.js';
-import { removeDpdkFiles } from '../paths/dpdk-files.js';
+import { removeDpdkFiles } from '../../test/helpers/dpdk-files.js';
 import { startBenchProcess, type BenchProcess } from '../proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,6 +19,13 @@ export type GeneratorPort =
   | { kind: 'memif'; socketPath: string; id?: number }
   | { kind: 'virtio-user'; socketPath: string }
   | { kind: 'af_packet'; iface: string };
+
+/** The generator's side of a DUT that serves memif or vhost-user sockets: one client port each. */
+export function socketClientPorts(portType: 'memif' | 'vhost-user', sockets: string[]): GeneratorPort[] {
+  return sockets.map((socketPath) =>
+    portType === 'memif' ? { kind: 'memif', socketPath } : { kind: 'virtio-user', socketPath },
+  );
+}
 
 const latencySchema = z.object({
   samples: z.number(),

@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApiClient, type ApiClient } from '../../src/api/client.js';
+import { removeDpdkFiles } from './dpdk-files.js';
 import { run, startProcess, type ManagedProcess } from './process.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -40,14 +41,7 @@ export interface TestDaemon {
 }
 
 function removeDpdkLeftovers(filePrefix: string): void {
-  try {
-    for (const name of readdirSync('/dev/hugepages')) {
-      if (name.startsWith(`${filePrefix}map_`)) rmSync(`/dev/hugepages/${name}`, { force: true });
-    }
-  } catch {
-    // no hugetlbfs: nothing to remove
-  }
-  rmSync(`/var/run/dpdk/${filePrefix}`, { recursive: true, force: true });
+  removeDpdkFiles(filePrefix);
   // The engine's private relay directory survives a kill -9.
   for (const name of readdirSync('/tmp')) {
     if (name.startsWith(`pktbridge-${filePrefix}-`))

@@ -2,7 +2,7 @@
 // memif ports, no PCI, unique --file-prefix), parses the periodic port statistics, stops by PID and
 // removes its hugepage files and runtime directory.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { removeDpdkFiles } from './dpdk-files.js';
 import { startProcess, type ManagedProcess } from './process.js';
 
 export type TestpmdPort =
@@ -160,17 +160,6 @@ export function parseForwardStats(output: string): Map<number, TestpmdForwardSta
     });
   }
   return stats;
-}
-
-function removeDpdkFiles(filePrefix: string): void {
-  try {
-    for (const name of readdirSync('/dev/hugepages')) {
-      if (name.startsWith(`${filePrefix}map_`)) rmSync(`/dev/hugepages/${name}`, { force: true });
-    }
-  } catch {
-    // no hugetlbfs mounted: nothing to remove
-  }
-  rmSync(`/var/run/dpdk/${filePrefix}`, { recursive: true, force: true });
 }
 
 /** Starts testpmd and resolves once it has started forwarding (its ports are configured). */

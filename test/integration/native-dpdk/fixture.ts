@@ -1,8 +1,9 @@
 // Shared setup for native engine integration tests: one Engine per test file (EAL initialises once
 // per process), a private socket directory, and removal of everything DPDK left behind.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { addonPath } from '../../../native-dpdk/ts/binding.js';
 import { Engine, type EngineEvent, type EngineOptions } from '../../../native-dpdk/index.js';
+import { removeDpdkFiles } from '../../helpers/dpdk-files.js';
 import { uniquePrefix } from '../../helpers/testpmd.js';
 
 /** Why native tests cannot run here, or undefined when they can. */
@@ -42,14 +43,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
   };
 }
 
-export function removeDpdkFiles(filePrefix: string): void {
-  if (existsSync('/dev/hugepages')) {
-    for (const name of readdirSync('/dev/hugepages')) {
-      if (name.startsWith(`${filePrefix}map_`)) rmSync(`/dev/hugepages/${name}`, { force: true });
-    }
-  }
-  rmSync(`/var/run/dpdk/${filePrefix}`, { recursive: true, force: true });
-}
+export { removeDpdkFiles };
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
 export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
